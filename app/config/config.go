@@ -1,0 +1,67 @@
+// Package config reads the program's settings from environment variables,
+// each with a default, so that no file is needed to start.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// Config is every setting of the program.
+type Config struct {
+	Addr       string     // KNS_ADDR
+	DataDir    string     // KNS_DATA_DIR
+	MongoURI   string     // KNS_MONGODB_URI or MONGODB_URI; empty runs the embedded database
+	Database   string     // KNS_DATABASE
+	BaseURL    string     // KNS_BASE_URL; printed in QR codes, never taken from requests
+	LogLevel   slog.Level // KNS_LOG_LEVEL
+	CoursesDir string     // KNS_COURSES_DIR: extra courses beside the built-in ones
+	KeyFile    string     // KNS_SIGNING_KEY_FILE: Ed25519 key for credentials instead of a generated one
+}
+
+// Load reads the environment. It fails on a value it cannot use, naming it.
+func Load() (*Config, error) { return load(os.Getenv) }
+
+func load(env func(string) string) (*Config, error) {
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(env(name)); v != "" {
+			return v
+		}
+		// A secret may come from a file, as container platforms mount them.
+		if f := env(name + "_FILE"); f != "" {
+			if b, err := os.ReadFile(f); err == nil {
+				return strings.TrimSpace(string(b))
+			}
+		}
+		return def
+	}
+	c := &Config{
+		Addr:       get("KNS_ADDR", ":3000"),
+		DataDir:    get("KNS_DATA_DIR", "./data"),
+		MongoURI:   get("KNS_MONGODB_URI", get("MONGODB_URI", "")),
+		Database:   get("KNS_DATABASE", "kynangso"),
+		CoursesDir: get("KNS_COURSES_DIR", ""),
+		KeyFile:    get("KNS_SIGNING_KEY_FILE", ""),
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(get("KNS_LOG_LEVEL", "info"))); err != nil {
+		return nil, fmt.Errorf("KNS_LOG_LEVEL: want debug, info, warn or error: %w", err)
+	}
+	_, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("KNS_ADDR %q: want host:port or :port: %w", c.Addr, err)
+	}
+	c.BaseURL = strings.TrimRight(get("KNS_BASE_URL", "http://localhost:"+port), "/")
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("KNS_BASE_URL %q: want an absolute http(s) URL", c.BaseURL)
+	}
+	return c, nil
+}
+
+// Secure tells whether the public site is served over TLS, so cookies must
+// be marked Secure.
+func (c *Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }

@@ -1,0 +1,186 @@
+package credential
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/piprate/json-gold/ld"
+)
+
+// Context URLs the documents use, and the bundled files that serve them
+// (copied from npm packages; see README.md for sources and licences).
+const (
+	ContextCredentialsV2 = "https://www.w3.org/ns/credentials/v2"
+	ContextOpenBadges    = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+)
+
+//go:embed contexts/*.json contexts/*.jsonld
+var contextFS embed.FS
+
+var contextFiles = map[string]string{
+	ContextCredentialsV2: "contexts/credentials-v2.jsonld",
+	ContextOpenBadges:    "contexts/ob-v3p0-context-3.0.3.json",
+}
+
+// offlineLoader serves only the bundled contexts: issuing and verifying must
+// never depend on (or leak requests to) the network, and an unknown context
+// would let a document redefine terms we cannot vouch for.
+type offlineLoader struct{}
+
+func (offlineLoader) LoadDocument(u string) (*ld.RemoteDocument, error) {
+	name, ok := contextFiles[u]
+	if !ok {
+		return nil, ld.NewJsonLdError(ld.LoadingDocumentFailed, "context not bundled: "+u)
+	}
+	b, err := contextFS.ReadFile(name)
+	if err != nil {
+		return nil, ld.NewJsonLdError(ld.LoadingDocumentFailed, err)
+	}
+	// Parse afresh each time: json-gold may keep and mutate what it is given.
+	doc, err := ld.DocumentFromReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return &ld.RemoteDocument{DocumentURL: u, Document: doc}, nil
+}
+
+func ldOptions() *ld.JsonLdOptions {
+	o := ld.NewJsonLdOptions("")
+	o.DocumentLoader = offlineLoader{}
+	o.SafeMode = true
+	o.Algorithm = ld.AlgorithmURDNA2015
+	return o
+}
+
+// canonicalize returns the RDFC-1.0 canonical N-Quads of a JSON-LD document.
+//
+// Like Digital Bazaar's "safe mode", it refuses anything that JSON-LD would
+// silently drop (undefined terms, relative types or ids): a dropped value is
+// not signed, so it could be added or changed without breaking the proof.
+func canonicalize(doc map[string]any) ([]byte, error) {
+	if err := checkStrings(doc); err != nil {
+		return nil, err
+	}
+	proc := ld.NewJsonLdProcessor()
+	opts := ldOptions()
+	expanded, err := proc.Expand(doc, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: JSON-LD: %v", ErrMalformed, err)
+	}
+	if err := checkExpanded(expanded); err != nil {
+		return nil, err
+	}
+	ds, err := proc.ToRDF(expanded, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: JSON-LD to RDF: %v", ErrMalformed, err)
+	}
+	opts.Format = "application/n-quads"
+	out, err := ld.NewJsonLdApi().Normalize(ds.(*ld.RDFDataset), opts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: canonicalize: %v", ErrMalformed, err)
+	}
+	return []byte(out.(string)), nil
+}
+
+// checkStrings rejects control characters other than tab, LF and CR:
+// json-gold (URDNA2015) escapes them differently from RDFC-1.0, so a proof
+// over them would not verify elsewhere.
+func checkStrings(v any) error {
+	switch v := v.(type) {
+	case string:
+		for _, r := range v {
+			if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+				return fmt.Errorf("%w: control character %U in %q", ErrMalformed, r, v)
+			}
+		}
+	case map[string]any:
+		for k, e := range v {
+			if err := checkStrings(k); err != nil {
+				return err
+			}
+			if err := checkStrings(e); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if err := checkStrings(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// absIRI matches an absolute IRI without the characters RDFC-1.0 would
+// escape inside <...> (json-gold writes them raw), so both canonicalizers
+// agree on every IRI we sign.
+var absIRI = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>"{}|^` + "`" + `\\]*$`)
+
+// checkExpanded makes sure every property, @id and @type in expanded JSON-LD
+// is an absolute IRI (or keyword/blank node), i.e. nothing will be dropped.
+func checkExpanded(v any) error {
+	switch v := v.(type) {
+	case []any:
+		for _, e := range v {
+			if err := checkExpanded(e); err != nil {
+				return err
+			}
+		}
+	case map[string]any:
+		_, isValue := v["@value"]
+		for k, e := range v {
+			switch {
+			case k == "@id" || (k == "@type" && !isValue):
+				for _, s := range strs(e) {
+					if !absIRI.MatchString(s) && !strings.HasPrefix(s, "_:") {
+						return fmt.Errorf("%w: %s %q is not an absolute IRI (undefined term?)", ErrMalformed, k, s)
+					}
+				}
+			case k == "@value" || k == "@type" || k == "@language" || k == "@direction":
+			case strings.HasPrefix(k, "@"):
+				if err := checkExpanded(e); err != nil {
+					return err
+				}
+			case !absIRI.MatchString(k) && !strings.HasPrefix(k, "_:"):
+				return fmt.Errorf("%w: property %q is not an absolute IRI", ErrMalformed, k)
+			default:
+				if err := checkExpanded(e); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func strs(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, e := range v {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// toMap round-trips a Go value through JSON into the generic form json-gold
+// expects.
+func toMap(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	return m, json.Unmarshal(b, &m)
+}

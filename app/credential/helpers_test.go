@@ -1,0 +1,49 @@
+package credential
+
+import (
+	"testing"
+	"time"
+)
+
+var testTime = time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
+
+const testList = "https://kynangso.example/credentials/status/1"
+
+func testIssue() Issue {
+	return Issue{
+		CredentialURL: "https://kynangso.example/c/KNS-7Q2M-XK4P",
+		Subject:       Subject{Name: "Nguyễn Thị Minh Anh"},
+		Achievement: Achievement{
+			ID:          "https://kynangso.example/khoa-hoc/an-toan-so",
+			Name:        "An toàn số cơ bản",
+			Description: "Nhận biết lừa đảo trực tuyến, đặt mật khẩu mạnh và bảo vệ dữ liệu cá nhân.",
+			Criteria:    "Hoàn thành 8 bài học và đạt ít nhất 80% bài kiểm tra cuối khoá.",
+			Type:        "Course",
+			Language:    "vi",
+		},
+		IssuedAt:      testTime,
+		IssuerName:    "Kỹ Năng Số",
+		IssuerURL:     "https://kynangso.example/",
+		StatusListURL: testList,
+		StatusIndex:   42,
+	}
+}
+
+func newKeyring(t *testing.T) *Keyring {
+	t.Helper()
+	k, err := LoadOrCreate(t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// lists serves status lists from memory, as the app would from its store.
+func lists(m map[string][]byte) StatusListFunc {
+	return func(u string) ([]byte, error) {
+		if b, ok := m[u]; ok {
+			return b, nil
+		}
+		return nil, errNotFound
+	}
+}

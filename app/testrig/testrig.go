@@ -1,0 +1,300 @@
+// Package testrig is the shared fixture of the platform's tests: one
+// embedded database per test binary, a fresh database and a real server
+// on loopback for each test, and an HTTP client that behaves like a
+// browser (cookies, the CSRF field of forms). No mocks: tests drive the
+// program as people do.
+package testrig
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"kynangso/app/config"
+	"kynangso/app/embeddb"
+	"kynangso/app/platform"
+)
+
+var (
+	dbOnce sync.Once
+	dbURI  string
+	dbErr  error
+	dbSeq  atomic.Int64
+	dbDir  string
+)
+
+// Main runs a package's tests around one embedded database, or the
+// MongoDB named by KNS_TEST_MONGODB_URI.
+func Main(m *testing.M) {
+	code := m.Run()
+	if srv != nil {
+		srv.Stop()
+	}
+	if dbDir != "" {
+		_ = os.RemoveAll(dbDir)
+	}
+	os.Exit(code)
+}
+
+var srv *embeddb.Server
+
+func database(t testing.TB) string {
+	dbOnce.Do(func() {
+		if dbURI = os.Getenv("KNS_TEST_MONGODB_URI"); dbURI != "" {
+			return
+		}
+		dbDir, dbErr = os.MkdirTemp("", "kns-test-db-")
+		if dbErr != nil {
+			return
+		}
+		srv, dbErr = embeddb.Start(dbDir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if dbErr == nil {
+			dbURI = srv.URI
+		}
+	})
+	if dbErr != nil {
+		t.Fatalf("embedded database: %v", dbErr)
+	}
+	return dbURI
+}
+
+// Rig is one running platform with its own empty database.
+type Rig struct {
+	URL string
+	P   *platform.Platform
+}
+
+// Start runs a platform for one test; it stops when the test ends.
+func Start(t testing.TB) *Rig {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	cfg := &config.Config{
+		Addr: ln.Addr().String(), DataDir: t.TempDir(), MongoURI: database(t),
+		Database: fmt.Sprintf("kns_test_%d_%d", os.Getpid(), dbSeq.Add(1)), BaseURL: base,
+		LogLevel: slog.LevelWarn,
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	p, err := platform.Start(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatalf("start platform: %v", err)
+	}
+	go func() { _ = p.App.Listener(ln) }()
+	t.Cleanup(func() {
+		_ = p.App.Shutdown()
+		_ = p.Store.Drop(context.Background())
+		p.Close()
+	})
+	return &Rig{URL: base, P: p}
+}
+
+// Client is a browser-like HTTP client: it keeps cookies and does not
+// follow redirects, so tests see them.
+type Client struct {
+	t    testing.TB
+	r    *Rig
+	http *http.Client
+	Lang string // sent as Accept-Language when set
+}
+
+// Client returns a new client with no cookies.
+func (r *Rig) Client(t testing.TB) *Client {
+	jar, _ := cookiejar.New(nil)
+	return &Client{t: t, r: r, http: &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// Resp is a response, read whole.
+type Resp struct {
+	Status   int
+	Body     string
+	Header   http.Header
+	Location string
+}
+
+func (c *Client) do(req *http.Request) *Resp {
+	c.t.Helper()
+	if c.Lang != "" {
+		req.Header.Set("Accept-Language", c.Lang)
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return &Resp{Status: res.StatusCode, Body: string(b), Header: res.Header, Location: res.Header.Get("Location")}
+}
+
+// Get fetches a path.
+func (c *Client) Get(path string) *Resp {
+	c.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, c.r.URL+path, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return c.do(req)
+}
+
+// Follow fetches a path and follows redirects, as a browser would.
+func (c *Client) Follow(path string) *Resp {
+	c.t.Helper()
+	r := c.Get(path)
+	for i := 0; i < 10 && r.Status >= 300 && r.Status < 400; i++ {
+		loc := r.Location
+		if strings.HasPrefix(loc, c.r.URL) {
+			loc = strings.TrimPrefix(loc, c.r.URL)
+		}
+		r = c.Get(loc)
+	}
+	return r
+}
+
+// CSRF returns the form token the site gave this client, visiting the
+// home page first if it has none yet.
+func (c *Client) CSRF() string {
+	u, _ := url.Parse(c.r.URL)
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if ck.Name == "kns_csrf" {
+			return ck.Value
+		}
+	}
+	c.Get("/")
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if ck.Name == "kns_csrf" {
+			return ck.Value
+		}
+	}
+	c.t.Fatal("the site set no CSRF cookie")
+	return ""
+}
+
+// Post sends a form with the client's CSRF token, as a page's form would.
+func (c *Client) Post(path string, form url.Values) *Resp {
+	c.t.Helper()
+	f := url.Values{}
+	for k, v := range form {
+		f[k] = v
+	}
+	if !f.Has("_csrf") {
+		f.Set("_csrf", c.CSRF())
+	}
+	return c.PostRaw(path, f)
+}
+
+// PostRaw sends a form as given, without adding a CSRF token.
+func (c *Client) PostRaw(path string, form url.Values) *Resp {
+	c.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, c.r.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.do(req)
+}
+
+// Register signs a new person up through the form and returns their
+// client, signed in. commune is a name as typed; province a code.
+func (r *Rig) Register(t testing.TB, name, phone string, extra url.Values) *Client {
+	t.Helper()
+	c := r.Client(t)
+	form := url.Values{"name": {name}, "phone": {phone}, "password": {"mat-khau-123"}, "province": {"1"}, "commune": {"Ba Đình"}, "consent": {"yes"}}
+	for k, v := range extra {
+		form[k] = v
+	}
+	res := c.Post("/register", form)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("register %s: status %d\n%s", name, res.Status, Text(res.Body))
+	}
+	return c
+}
+
+
+// Admin creates the first admin through the one-time setup link.
+func (r *Rig) Admin(t testing.TB) *Client {
+	t.Helper()
+	tok, err := r.P.Store.SetupToken(context.Background())
+	if err != nil || tok == "" {
+		t.Fatalf("no setup token: %v", err)
+	}
+	c := r.Client(t)
+	res := c.Post("/setup/"+tok, url.Values{"name": {"Quản Trị Viên"}, "phone": {"0900000001"}, "password": {"quan-tri-123"}})
+	if res.Status != http.StatusSeeOther || res.Location != "/admin" {
+		t.Fatalf("setup: status %d location %q\n%s", res.Status, res.Location, Text(res.Body))
+	}
+	return c
+}
+
+var tags = regexp.MustCompile(`(?s)<script.*?</script>|<style.*?</style>|<[^>]+>`)
+var spaces = regexp.MustCompile(`\s+`)
+
+// Text is a page's visible text, for asserting what a person reads.
+func Text(html string) string {
+	s := tags.ReplaceAllString(html, " ")
+	s = strings.NewReplacer("&#39;", "'", "&quot;", `"`, "&amp;", "&", "&lt;", "<", "&gt;", ">", "&#34;", `"`).Replace(s)
+	return strings.TrimSpace(spaces.ReplaceAllString(s, " "))
+}
+
+// QuizAnswers fills in a quiz form for the attempt the client was sent
+// to: right answers when right is true, wrong ones otherwise.
+func (r *Rig) QuizAnswers(t testing.TB, c *Client, courseID string, right bool) (attemptPath string, form url.Values) {
+	t.Helper()
+	res := c.Get("/courses/" + courseID + "/quiz")
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("start quiz: status %d", res.Status)
+	}
+	attemptPath = res.Location
+	id := attemptPath[strings.LastIndex(attemptPath, "/")+1:]
+	a, err := r.P.Store.AttemptByAnyUser(context.Background(), id)
+	if err != nil {
+		t.Fatalf("attempt %s: %v", id, err)
+	}
+	co := r.P.Courses.Get(courseID)
+	form = url.Values{}
+	for _, d := range a.Drawn {
+		q := co.Question(d.QuestionID)
+		key := "q_" + q.ID
+		switch q.Kind {
+		case "ordering":
+			for i, o := range q.Options {
+				pos := i + 1
+				if !right {
+					pos = len(q.Options) - i
+				}
+				form.Set(key+"_"+o.ID, fmt.Sprint(pos))
+			}
+		default:
+			for _, o := range q.Options {
+				if o.Correct == right {
+					form.Add(key, o.ID)
+					if q.Kind != "multiple" {
+						break
+					}
+				}
+			}
+		}
+	}
+	return attemptPath, form
+}

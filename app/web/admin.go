@@ -1,0 +1,211 @@
+package web
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kynangso/app/certcode"
+	"kynangso/app/forms"
+	"kynangso/app/locality"
+	"kynangso/app/store"
+)
+
+type teamForm struct {
+	Name, Province, Commune, CommuneCode, Leader string
+}
+
+func (s *Server) adminHome(c *fiber.Ctx) error {
+	return s.showAdmin(c, teamForm{}, forms.Errors{}, nil)
+}
+
+func (s *Server) showAdmin(c *fiber.Ctx, f teamForm, errs forms.Errors, choices []*locality.Commune) error {
+	teams, err := s.store.Teams(c.UserContext())
+	if err != nil {
+		return err
+	}
+	leaders := map[string]*store.User{}
+	for _, t := range teams {
+		if u, err := s.store.UserByID(c.UserContext(), t.LeaderID); err == nil {
+			leaders[t.ID] = u
+		}
+	}
+	data := fiber.Map{"Teams": teams, "Leaders": leaders, "Form": f, "Errors": errs, "Provinces": s.places.Provinces, "Choices": choices, "Saved": c.Query("saved")}
+	if p := s.places.Province(f.Province); p != nil {
+		data["Communes"] = p.Communes
+	}
+	return s.render(c, "admin", "admin.title", data)
+}
+
+// leaderByPhone finds the registered person a leader's phone names.
+func (s *Server) leaderByPhone(c *fiber.Ctx, typed string, errs forms.Errors) *store.User {
+	phone, msg := forms.Phone(typed)
+	if msg != "" {
+		errs.Check("leader", msg)
+		return nil
+	}
+	u, err := s.store.UserByPhone(c.UserContext(), phone)
+	if err != nil {
+		errs.Check("leader", "admin.leader.unknown")
+		return nil
+	}
+	return u
+}
+
+func (s *Server) adminCreateTeam(c *fiber.Ctx) error {
+	f := teamForm{
+		Name: forms.Clean(c.FormValue("name")), Province: c.FormValue("province"),
+		Commune: forms.Clean(c.FormValue("commune")), CommuneCode: c.FormValue("commune_code"),
+		Leader: strings.TrimSpace(c.FormValue("leader")),
+	}
+	errs := forms.Errors{}
+	errs.Check("name", forms.Text(f.Name, forms.TextMax))
+	commune, choices := s.resolveCommune(registerForm{Province: f.Province, Commune: f.Commune, CommuneCode: f.CommuneCode}, errs)
+	leader := s.leaderByPhone(c, f.Leader, errs)
+	if len(errs) > 0 {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.showAdmin(c, f, errs, choices)
+	}
+	t := &store.Team{Name: f.Name, Province: commune.Province.Code, Commune: commune.Code, LeaderID: leader.ID, Created: s.now()}
+	for range 5 { // a clash of random codes is rare; try again
+		t.ID = certcode.Short(6)
+		err := s.store.CreateTeam(c.UserContext(), t)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, store.ErrDuplicate) {
+			return err
+		}
+	}
+	if err := s.appoint(c, t, leader); err != nil {
+		return err
+	}
+	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: s.now(), Actor: user(c).ID, Action: "team.create", Target: t.ID, Detail: t.Name}); err != nil {
+		return err
+	}
+	return c.Redirect("/admin?saved="+t.ID, fiber.StatusSeeOther)
+}
+
+// appoint makes u the team's leader, and a member of it.
+func (s *Server) appoint(c *fiber.Ctx, t *store.Team, u *store.User) error {
+	if err := s.store.SetTeamLeader(c.UserContext(), t.ID, u.ID); err != nil {
+		return err
+	}
+	if u.Role == store.RoleLearner {
+		if err := s.store.SetUserRole(c.UserContext(), u.ID, store.RoleLeader); err != nil {
+			return err
+		}
+	}
+	if u.TeamID == "" {
+		return s.store.SetUserTeam(c.UserContext(), u.ID, t.ID)
+	}
+	return nil
+}
+
+func (s *Server) adminAppointLeader(c *fiber.Ctx) error {
+	t, err := s.teamParam(c)
+	if err != nil {
+		return err
+	}
+	errs := forms.Errors{}
+	leader := s.leaderByPhone(c, c.FormValue("leader"), errs)
+	if leader == nil {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.showAdmin(c, teamForm{}, forms.Errors{"appoint_" + t.ID: errs["leader"]}, nil)
+	}
+	if err := s.appoint(c, t, leader); err != nil {
+		return err
+	}
+	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: s.now(), Actor: user(c).ID, Action: "team.leader", Target: t.ID, Detail: leader.ID}); err != nil {
+		return err
+	}
+	return c.Redirect("/admin?saved="+t.ID, fiber.StatusSeeOther)
+}
+
+func (s *Server) adminCertParam(c *fiber.Ctx) (*store.Certificate, error) {
+	code, err := certcode.Parse(c.Params("code"))
+	if err != nil {
+		return nil, errNotFound
+	}
+	return s.store.Certificate(c.UserContext(), code)
+}
+
+func (s *Server) adminCertificate(c *fiber.Ctx) error {
+	ct, err := s.adminCertParam(c)
+	if err != nil {
+		return err
+	}
+	return s.showAdminCert(c, ct, forms.Errors{})
+}
+
+func (s *Server) showAdminCert(c *fiber.Ctx, ct *store.Certificate, errs forms.Errors) error {
+	return s.render(c, "admin_cert", "admin.cert.title", fiber.Map{
+		"Cert": ct, "Code": certcode.Format(ct.Code), "Course": s.courses.Get(ct.Course), "Errors": errs,
+		"Replacement": certcode.Format(ct.ReplacedBy),
+	})
+}
+
+// adminRevoke withdraws a certificate with a reason; every surface shows
+// it revoked from then on, and the audit log records who and when.
+func (s *Server) adminRevoke(c *fiber.Ctx) error {
+	ct, err := s.adminCertParam(c)
+	if err != nil {
+		return err
+	}
+	reason := forms.Clean(c.FormValue("reason"))
+	if msg := forms.Text(reason, forms.TextMax); msg != "" {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.showAdminCert(c, ct, forms.Errors{"reason": msg})
+	}
+	if err := s.store.RevokeCertificate(c.UserContext(), ct.Code, reason, "", s.now()); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return fail(fiber.StatusConflict, "admin.cert.already_revoked")
+		}
+		return err
+	}
+	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: s.now(), Actor: user(c).ID, Action: "certificate.revoke", Target: ct.Code, Detail: reason}); err != nil {
+		return err
+	}
+	return c.Redirect("/admin/certificates/"+certcode.Format(ct.Code), fiber.StatusSeeOther)
+}
+
+// adminRename corrects the holder's name: the person's name is fixed and
+// the certificate re-issued under it, the old one revoked as replaced.
+func (s *Server) adminRename(c *fiber.Ctx) error {
+	ct, err := s.adminCertParam(c)
+	if err != nil {
+		return err
+	}
+	name := forms.Clean(c.FormValue("name"))
+	if msg := forms.Name(name); msg != "" {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.showAdminCert(c, ct, forms.Errors{"name": msg})
+	}
+	if ct.Status != store.CertValid {
+		return fail(fiber.StatusConflict, "admin.cert.already_revoked")
+	}
+	now := s.now()
+	next := *ct
+	next.Code, next.Holder, next.IssuedAt = certcode.New(), name, now
+	next.ShowFullName = false
+	reason := s.msgs.T("vi", "admin.cert.replaced_reason")
+	if err := s.store.SetUserName(c.UserContext(), ct.UserID, name, locality.Fold(name)); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if err := s.store.ReplaceCertificate(c.UserContext(), ct, &next, reason, now); err != nil {
+		return err
+	}
+	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: now, Actor: user(c).ID, Action: "certificate.replace", Target: ct.Code, Detail: next.Code}); err != nil {
+		return err
+	}
+	return c.Redirect("/admin/certificates/"+certcode.Format(next.Code), fiber.StatusSeeOther)
+}
+
+func (s *Server) adminAudit(c *fiber.Ctx) error {
+	log, err := s.store.AuditLog(c.UserContext(), 200)
+	if err != nil {
+		return err
+	}
+	return s.render(c, "audit", "audit.title", fiber.Map{"Entries": log})
+}

@@ -1,0 +1,135 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"kynangso/app/testrig"
+)
+
+// Every bad input gets a 4xx and a message in the person's language, and
+// changes nothing.
+func TestRegisterRejectsBadInput(t *testing.T) {
+	rig := testrig.Start(t)
+	good := url.Values{"name": {"Lò Văn Pọm"}, "phone": {"0944444444"}, "password": {"mat-khau-123"}, "province": {"1"}, "commune": {"Ba Đình"}, "consent": {"yes"}}
+	with := func(k, v string) url.Values {
+		f := url.Values{}
+		for kk, vv := range good {
+			f[kk] = vv
+		}
+		if v == "<delete>" {
+			f.Del(k)
+		} else {
+			f.Set(k, v)
+		}
+		return f
+	}
+	cases := []struct {
+		name string
+		form url.Values
+		vi   string
+		en   string
+	}{
+		{"empty name", with("name", ""), "Vui lòng nhập họ và tên", "Please enter your full name"},
+		{"long name", with("name", strings.Repeat("Nguyễn ", 20)), "dài quá 80 ký tự", "longer than 80 characters"},
+		{"name with digits", with("name", "Nguyễn 123"), "chỉ gồm chữ cái", "only contain letters"},
+		{"script in name", with("name", "<script>alert(1)</script>"), "chỉ gồm chữ cái", "only contain letters"},
+		{"empty phone", with("phone", ""), "Vui lòng nhập số điện thoại", "Please enter your phone number"},
+		{"landline", with("phone", "024 3826 1234"), "Số điện thoại chưa đúng", "doesn't look right"},
+		{"letters in phone", with("phone", "09x2345678"), "Số điện thoại chưa đúng", "doesn't look right"},
+		{"short password", with("password", "1234567"), "ít nhất 8 ký tự", "at least 8 characters"},
+		{"long password", with("password", strings.Repeat("a", 129)), "dài quá 128 ký tự", "longer than 128"},
+		{"no province", with("province", ""), "Vui lòng chọn tỉnh", "Please choose a province"},
+		{"unknown province", with("province", "999"), "Vui lòng chọn tỉnh", "Please choose a province"},
+		{"no commune", with("commune", ""), "Vui lòng nhập tên xã", "Please enter your commune"},
+		{"commune of another province", with("commune", "Phường Hải Châu"), "Không tìm thấy xã, phường", "No commune or ward of that name"},
+		{"no consent", with("consent", "<delete>"), "Bạn cần đồng ý", "We need your consent"},
+		{"unknown team", with("team", "NOTEAM"), "Mã tổ không đúng", "team code is wrong"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for lang, want := range map[string]string{"vi": tc.vi, "en": tc.en} {
+				c := rig.Client(t)
+				c.Lang = lang
+				res := c.Post("/register", tc.form)
+				if res.Status < 400 || res.Status >= 500 {
+					t.Fatalf("%s: status %d, want 4xx", lang, res.Status)
+				}
+				mustContain(t, lang, res.Body, want)
+				if tc.name != "no consent" && !strings.Contains(res.Body, `name="consent" value="yes" checked`) {
+					t.Errorf("%s: the consent tick was lost", lang)
+				}
+			}
+			if _, err := rig.P.Store.UserByPhone(context.Background(), "0944444444"); err == nil {
+				t.Fatal("a rejected sign-up created an account")
+			}
+		})
+	}
+	t.Run("ambiguous commune offers choices", func(t *testing.T) {
+		res := rig.Client(t).Post("/register", with("commune", "phu"))
+		mustStatus(t, "ambiguous", res, http.StatusUnprocessableEntity)
+		mustContain(t, "ambiguous", res.Body, "Có nhiều nơi trùng tên")
+		if !strings.Contains(res.Body, `name="commune_code"`) {
+			t.Error("no list of choices")
+		}
+	})
+	t.Run("input kept", func(t *testing.T) {
+		res := rig.Client(t).Post("/register", with("password", "1"))
+		if !strings.Contains(res.Body, `value="Lò Văn Pọm"`) || !strings.Contains(res.Body, `value="0944444444"`) {
+			t.Error("the form lost what the person typed")
+		}
+	})
+}
+
+func TestFormsNeedTheCSRFToken(t *testing.T) {
+	rig := testrig.Start(t)
+	c := rig.Register(t, "Vũ Thị Lan", "0955555555", nil)
+	course := rig.P.Courses.Courses[0]
+	for _, path := range []string{"/logout", "/courses/" + course.ID + "/lessons/" + course.Lessons[0].ID, "/register", "/login"} {
+		for _, tok := range []string{"", "forged-token-forged-token-forged-token"} {
+			res := c.PostRaw(path, url.Values{"_csrf": {tok}, "phone": {"0966666666"}})
+			mustStatus(t, path+" without a valid token", res, http.StatusForbidden)
+			mustContain(t, path, res.Body, "Biểu mẫu đã hết hạn")
+		}
+	}
+	p, _ := rig.P.Store.ProgressOf(context.Background(), userID(t, rig, "0955555555"))
+	if len(p) != 0 {
+		t.Error("a forged form changed progress")
+	}
+	mustContain(t, "still signed in", c.Get("/").Body, "Đăng xuất")
+}
+
+func TestRolesAndOwnership(t *testing.T) {
+	rig := testrig.Start(t)
+	admin := rig.Admin(t)
+	learner := rig.Register(t, "Đinh Văn Hùng", "0966666666", nil)
+	anon := rig.Client(t)
+	for _, path := range []string{"/admin", "/admin/audit"} {
+		mustStatus(t, "learner "+path, learner.Get(path), http.StatusForbidden)
+		if r := anon.Get(path); r.Status != http.StatusFound || !strings.HasPrefix(r.Location, "/login") {
+			t.Errorf("anonymous %s: status %d to %q, want the login page", path, r.Status, r.Location)
+		}
+	}
+	res := learner.Post("/admin/teams", url.Values{"name": {"Tổ giả"}, "province": {"1"}, "commune": {"Ba Đình"}, "leader": {"0966666666"}})
+	mustStatus(t, "learner creates a team", res, http.StatusForbidden)
+	if teams, _ := rig.P.Store.Teams(context.Background()); len(teams) != 0 {
+		t.Fatal("a learner created a team")
+	}
+	// Someone else's quiz attempt is not there for them.
+	course := rig.P.Courses.Courses[0].ID
+	path, form := rig.QuizAnswers(t, learner, course, true)
+	other := rig.Register(t, "Mai Anh", "0977777777", nil)
+	mustStatus(t, "someone else's attempt", other.Get(path), http.StatusNotFound)
+	mustStatus(t, "submitting someone else's attempt", other.Post(path, form), http.StatusNotFound)
+
+	// Admin form errors.
+	res = admin.Post("/admin/teams", url.Values{"name": {""}, "province": {"1"}, "commune": {"Ba Đình"}, "leader": {"0999999999"}})
+	mustStatus(t, "bad team", res, http.StatusUnprocessableEntity)
+	mustContain(t, "bad team", res.Body, "Vui lòng điền mục này", "Chưa có tài khoản nào với số điện thoại này")
+	mustStatus(t, "unknown course", learner.Get("/courses/khong-co"), http.StatusNotFound)
+	mustStatus(t, "unknown lesson", learner.Get("/courses/"+course+"/lessons/khong-co"), http.StatusNotFound)
+	mustStatus(t, "unknown team", learner.Get("/join/XXXXXX"), http.StatusNotFound)
+}

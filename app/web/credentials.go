@@ -1,0 +1,111 @@
+package web
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kynangso/app/certcode"
+	"kynangso/app/credential"
+	"kynangso/app/store"
+)
+
+// Each signing key publishes its own status list, at a URL naming the key,
+// because a verifier requires the list and the credential to share an
+// issuer; after a key rotation, credentials signed before it keep
+// pointing at the old key's list, which is still served and signed.
+func (s *Server) statusListURL(did string) string {
+	return s.cfg.BaseURL + "/credentials/status/" + listID(did)
+}
+
+func listID(did string) string {
+	id := strings.TrimPrefix(did, "did:key:")
+	if len(id) > 24 {
+		id = id[len(id)-24:]
+	}
+	return id
+}
+
+func (s *Server) signCredential(ct *store.Certificate) ([]byte, error) {
+	co := s.courses.Get(ct.Course)
+	ach := credential.Achievement{
+		ID: s.cfg.BaseURL + "/courses/" + ct.Course, Name: ct.Course, Type: "Course", Language: "vi",
+		HumanCode: ct.Course,
+	}
+	if co != nil {
+		ach.Name, ach.Description = co.Title.In("vi"), co.Summary.In("vi")
+		ach.Criteria = co.Certifies.In("vi")
+	}
+	if ach.Criteria == "" || ach.Description == "" {
+		ach.Criteria, ach.Description = ach.Name, ach.Name
+	}
+	return s.keys.Sign(credential.Issue{
+		CredentialURL: s.verifyURL(ct.Code),
+		Subject:       credential.Subject{Name: ct.Holder},
+		Achievement:   ach,
+		IssuedAt:      ct.IssuedAt,
+		IssuerName:    s.msgs.T("vi", "app.name"),
+		IssuerURL:     s.cfg.BaseURL,
+		StatusListURL: s.statusListURL(s.keys.IssuerDID()),
+		StatusIndex:   ct.StatusIndex,
+	})
+}
+
+// credentialJSON is the certificate as a signed Open Badges 3.0
+// credential, public like the verification page it mirrors.
+func (s *Server) credentialJSON(c *fiber.Ctx) error {
+	code, err := certcode.Parse(c.Params("code"))
+	if err != nil {
+		return errNotFound
+	}
+	ct, err := s.store.Certificate(c.UserContext(), code)
+	if err != nil {
+		return err
+	}
+	doc, err := s.signCredential(ct)
+	if err != nil {
+		return err
+	}
+	if err := s.store.RecordVerification(c.UserContext(), ct.Code, "credential", s.now()); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/vc+ld+json")
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+certcode.Format(ct.Code)+`.json"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(doc)
+}
+
+func (s *Server) statusList(c *fiber.Ctx) error {
+	id := c.Params("list")
+	i := slices.IndexFunc(s.keys.IssuerDIDs(), func(d string) bool { return listID(d) == id })
+	if i < 0 {
+		return errNotFound
+	}
+	did := s.keys.IssuerDIDs()[i]
+	revoked, err := s.store.RevokedIndexes(c.UserContext())
+	if err != nil {
+		return err
+	}
+	size := 0
+	for _, r := range revoked {
+		size = max(size, r+1)
+	}
+	doc, err := s.keys.SignStatusListWith(did, s.statusListURL(did), revoked, size, s.now())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/vc+ld+json")
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	return c.Send(doc)
+}
+
+func (s *Server) jwks(c *fiber.Ctx) error {
+	doc, err := s.keys.JWKS()
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/jwk-set+json")
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	return c.Send(doc)
+}

@@ -1,0 +1,199 @@
+package web
+
+import (
+	"slices"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kynangso/app/store"
+	"kynangso/courses"
+)
+
+// courseCard is a course as the catalogue shows it, with the learner's
+// progress.
+type courseCard struct {
+	Course   *courses.Course
+	Step     int // position in the suggested order
+	Done     int
+	Total    int
+	Percent  int
+	Passed   bool
+	NextStep bool // the first course not yet passed: where a beginner goes next
+}
+
+type skillGroup struct {
+	Skill   string
+	Courses []*courseCard
+}
+
+func (s *Server) progressOf(c *fiber.Ctx) (map[string]*store.Progress, error) {
+	u := user(c)
+	if u == nil {
+		return map[string]*store.Progress{}, nil
+	}
+	return s.store.ProgressOf(c.UserContext(), u.ID)
+}
+
+func card(co *courses.Course, p *store.Progress) *courseCard {
+	k := &courseCard{Course: co, Total: len(co.Lessons)}
+	if p != nil {
+		for _, l := range co.Lessons {
+			if slices.Contains(p.Lessons, l.ID) {
+				k.Done++
+			}
+		}
+		k.Passed = p.Passed
+	}
+	// The quiz counts as one more step, so a course reads 100% only once passed.
+	steps := k.Total + 1
+	done := k.Done
+	if k.Passed {
+		done++
+	}
+	k.Percent = done * 100 / steps
+	return k
+}
+
+// home is the catalogue, grouped by the five basic skills, in the order a
+// beginner is advised to take the courses.
+func (s *Server) home(c *fiber.Ctx) error {
+	prog, err := s.progressOf(c)
+	if err != nil {
+		return err
+	}
+	var groups []*skillGroup
+	bySkill := map[string]*skillGroup{}
+	for _, sk := range courses.Skills {
+		g := &skillGroup{Skill: sk}
+		bySkill[sk] = g
+		groups = append(groups, g)
+	}
+	var order []*courseCard
+	next := false
+	for i, co := range s.courses.Courses {
+		k := card(co, prog[co.ID])
+		k.Step = i + 1
+		if !k.Passed && !next {
+			k.NextStep, next = true, true
+		}
+		order = append(order, k)
+		g := bySkill[co.Skills[0]]
+		g.Courses = append(g.Courses, k)
+	}
+	groups = slices.DeleteFunc(groups, func(g *skillGroup) bool { return len(g.Courses) == 0 })
+	return s.render(c, "home", "home.title", fiber.Map{"Groups": groups, "Order": order, "Welcome": c.Query("welcome") == "1"})
+}
+
+func (s *Server) courseParam(c *fiber.Ctx) (*courses.Course, error) {
+	co := s.courses.Get(c.Params("course"))
+	if co == nil {
+		return nil, errNotFound
+	}
+	return co, nil
+}
+
+func (s *Server) course(c *fiber.Ctx) error {
+	co, err := s.courseParam(c)
+	if err != nil {
+		return err
+	}
+	prog, err := s.progressOf(c)
+	if err != nil {
+		return err
+	}
+	p := prog[co.ID]
+	done := map[string]bool{}
+	if p != nil {
+		for _, l := range p.Lessons {
+			done[l] = true
+		}
+	}
+	data := fiber.Map{"Course": co, "Card": card(co, p), "Done": done, "Progress": p}
+	if u := user(c); u != nil && p != nil && p.Passed {
+		certs, err := s.store.CertificatesOf(c.UserContext(), u.ID)
+		if err != nil {
+			return err
+		}
+		for _, ct := range certs {
+			if ct.Course == co.ID && ct.Status == store.CertValid {
+				data["Certificate"] = ct
+			}
+		}
+	}
+	var pre []*courses.Course
+	for _, id := range co.Prerequisites {
+		pre = append(pre, s.courses.Get(id))
+	}
+	data["Prerequisites"] = pre
+	return s.render(c, "course", "", data)
+}
+
+func (s *Server) lesson(c *fiber.Ctx) error {
+	co, err := s.courseParam(c)
+	if err != nil {
+		return err
+	}
+	l := co.Lesson(c.Params("lesson"))
+	if l == nil {
+		return errNotFound
+	}
+	prog, err := s.progressOf(c)
+	if err != nil {
+		return err
+	}
+	i := slices.Index(co.Lessons, l)
+	data := fiber.Map{"Course": co, "Lesson": l, "Number": i + 1, "Count": len(co.Lessons), "HTML": l.HTML[s.lang(c)]}
+	if p := prog[co.ID]; p != nil {
+		data["IsDone"] = slices.Contains(p.Lessons, l.ID)
+	}
+	if i > 0 {
+		data["Prev"] = co.Lessons[i-1]
+	}
+	if i+1 < len(co.Lessons) {
+		data["Next"] = co.Lessons[i+1]
+	}
+	return s.render(c, "lesson", "", data)
+}
+
+// lessonDone marks a lesson read and moves on to the next one, or back to
+// the course page after the last.
+func (s *Server) lessonDone(c *fiber.Ctx) error {
+	co, err := s.courseParam(c)
+	if err != nil {
+		return err
+	}
+	l := co.Lesson(c.Params("lesson"))
+	if l == nil {
+		return errNotFound
+	}
+	u := user(c)
+	now := s.now()
+	if err := s.store.MarkLessonDone(c.UserContext(), u.ID, co.ID, l.ID, now); err != nil {
+		return err
+	}
+	if err := s.store.TouchUser(c.UserContext(), u.ID, now); err != nil {
+		return err
+	}
+	i := slices.Index(co.Lessons, l)
+	if i+1 < len(co.Lessons) {
+		return c.Redirect("/courses/"+co.ID+"/lessons/"+co.Lessons[i+1].ID, fiber.StatusSeeOther)
+	}
+	return c.Redirect("/courses/"+co.ID+"#quiz", fiber.StatusSeeOther)
+}
+
+// courseImage serves a lesson picture. SVGs are served with a policy that
+// runs no script, whatever a course file holds.
+func (s *Server) courseImage(c *fiber.Ctx) error {
+	co, err := s.courseParam(c)
+	if err != nil {
+		return err
+	}
+	img, ok := co.Images[c.Params("name")]
+	if !ok {
+		return errNotFound
+	}
+	c.Set(fiber.HeaderContentType, "image/svg+xml")
+	c.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+	c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
+	return c.Send(img)
+}

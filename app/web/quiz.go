@@ -1,0 +1,247 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"slices"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kynangso/app/store"
+	"kynangso/courses"
+	"kynangso/quiz"
+)
+
+// quizStart continues the learner's open attempt or draws a new one. The
+// quiz is reached by a link, so a GET that creates is kept harmless: it
+// never creates a second open attempt.
+func (s *Server) quizStart(c *fiber.Ctx) error {
+	co, err := s.courseParam(c)
+	if err != nil {
+		return err
+	}
+	u := user(c)
+	a, err := s.store.OpenAttempt(c.UserContext(), u.ID, co.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		// 63 bits: BSON has no unsigned integers.
+		seed := binary.LittleEndian.Uint64(b[:]) &^ (1 << 63)
+		a = &store.Attempt{
+			ID: store.NewID(), UserID: u.ID, Course: co.ID, Seed: seed,
+			Drawn: quiz.Draw(co.Pool(), co.QuestionsPerAttempt, seed), Created: s.now(),
+		}
+		err = s.store.CreateAttempt(c.UserContext(), a)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/courses/"+co.ID+"/quiz/"+a.ID, fiber.StatusSeeOther)
+}
+
+// shownQuestion is a drawn question with its texts, and after grading,
+// the learner's answer and the right one.
+type shownQuestion struct {
+	N        int
+	Q        *courses.Question
+	Options  []shownOption
+	Positions []int
+	Item     *quiz.Item
+}
+
+type shownOption struct {
+	ID       string
+	Text     courses.Text
+	Picked   bool
+	Position int // ordering: the position the learner gave
+	Correct  bool
+	Place    int // ordering: the right position
+}
+
+func (s *Server) attemptParam(c *fiber.Ctx) (*courses.Course, *store.Attempt, error) {
+	co, err := s.courseParam(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := s.store.AttemptByID(c.UserContext(), user(c).ID, c.Params("attempt"))
+	if err != nil {
+		return nil, nil, err
+	}
+	if a.Course != co.ID {
+		return nil, nil, errNotFound
+	}
+	return co, a, nil
+}
+
+func trueFalseText(id string) courses.Text {
+	if id == quiz.OptTrue {
+		return courses.Text{"vi": "Đúng", "en": "True"}
+	}
+	return courses.Text{"vi": "Sai", "en": "False"}
+}
+
+func shown(co *courses.Course, a *store.Attempt, answers quiz.Answers) []shownQuestion {
+	items := map[string]*quiz.Item{}
+	if a.Result != nil {
+		for i := range a.Result.Items {
+			items[a.Result.Items[i].QuestionID] = &a.Result.Items[i]
+		}
+	}
+	var out []shownQuestion
+	for i, d := range a.Drawn {
+		q := co.Question(d.QuestionID)
+		if q == nil {
+			continue // removed from the pool since; graded as correct
+		}
+		sq := shownQuestion{N: i + 1, Q: q, Item: items[q.ID]}
+		given := answers[q.ID]
+		if sq.Item != nil {
+			given = sq.Item.Given
+		}
+		for _, id := range d.Options {
+			o := shownOption{ID: id, Text: q.OptionText[id]}
+			if q.Kind == quiz.TrueFalse {
+				o.Text = trueFalseText(id)
+			}
+			o.Picked = slices.Contains(given, id)
+			if q.Kind == quiz.Ordering && o.Picked {
+				o.Position = slices.Index(given, id) + 1
+			}
+			for j, opt := range q.Options {
+				if opt.ID == id {
+					o.Correct = opt.Correct
+					o.Place = j + 1
+				}
+			}
+			sq.Options = append(sq.Options, o)
+		}
+		for p := range d.Options {
+			sq.Positions = append(sq.Positions, p+1)
+		}
+		out = append(out, sq)
+	}
+	return out
+}
+
+func (s *Server) quizPage(c *fiber.Ctx) error {
+	co, a, err := s.attemptParam(c)
+	if err != nil {
+		return err
+	}
+	return s.showQuiz(c, co, a, quiz.Answers{}, nil)
+}
+
+func (s *Server) showQuiz(c *fiber.Ctx, co *courses.Course, a *store.Attempt, answers quiz.Answers, missing []int) error {
+	data := fiber.Map{"Course": co, "Attempt": a, "Questions": shown(co, a, answers), "Missing": missing}
+	if a.Submitted {
+		data["Passed"] = a.Passed
+		data["Percent"] = a.Result.Percent()
+		if a.Passed {
+			certs, err := s.store.CertificatesOf(c.UserContext(), a.UserID)
+			if err != nil {
+				return err
+			}
+			for _, ct := range certs {
+				if ct.Course == co.ID && ct.Status == store.CertValid {
+					data["Certificate"] = ct
+				}
+			}
+		}
+		return s.render(c, "quiz_result", "quiz.result.title", data)
+	}
+	return s.render(c, "quiz", "quiz.title", data)
+}
+
+// parseAnswers reads the quiz form. It returns the numbers of questions
+// left unanswered or answered in a way the question does not allow.
+func parseAnswers(c *fiber.Ctx, co *courses.Course, a *store.Attempt) (quiz.Answers, []int) {
+	args := c.Request().PostArgs()
+	answers := quiz.Answers{}
+	var missing []int
+	for i, d := range a.Drawn {
+		q := co.Question(d.QuestionID)
+		if q == nil {
+			continue
+		}
+		key := "q_" + q.ID
+		var given []string
+		switch q.Kind {
+		case quiz.Ordering:
+			byPos := make([]string, len(d.Options))
+			for _, id := range d.Options {
+				p, err := strconv.Atoi(string(args.Peek(key + "_" + id)))
+				if err == nil && p >= 1 && p <= len(byPos) && byPos[p-1] == "" {
+					byPos[p-1] = id
+				}
+			}
+			given = byPos
+			if slices.Contains(byPos, "") {
+				// Keep what was given so the form shows it again.
+				given = nil
+				for _, id := range d.Options {
+					if p, err := strconv.Atoi(string(args.Peek(key + "_" + id))); err == nil && p >= 1 && p <= len(byPos) {
+						for len(given) < p {
+							given = append(given, "")
+						}
+						given[p-1] = id
+					}
+				}
+				answers[q.ID] = given
+				missing = append(missing, i+1)
+				continue
+			}
+		default:
+			for _, v := range args.PeekMulti(key) {
+				if slices.Contains(d.Options, string(v)) && !slices.Contains(given, string(v)) {
+					given = append(given, string(v))
+				}
+			}
+			if len(given) == 0 || (q.Kind != quiz.Multiple && len(given) != 1) {
+				missing = append(missing, i+1)
+			}
+		}
+		answers[q.ID] = given
+	}
+	return answers, missing
+}
+
+// quizSubmit grades an attempt. The attempt id is the idempotency key: a
+// double click or a resent form finds the attempt graded and shows the
+// same result, counting nothing twice.
+func (s *Server) quizSubmit(c *fiber.Ctx) error {
+	co, a, err := s.attemptParam(c)
+	if err != nil {
+		return err
+	}
+	if a.Submitted {
+		return c.Redirect("/courses/"+co.ID+"/quiz/"+a.ID, fiber.StatusSeeOther)
+	}
+	answers, missing := parseAnswers(c, co, a)
+	if len(missing) > 0 {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.showQuiz(c, co, a, answers, missing)
+	}
+	res := quiz.Grade(co.Pool(), a.Drawn, answers)
+	a.Result, a.Passed, a.At = &res, res.Passed(co.PassMark), s.now()
+	first, err := s.store.SubmitAttempt(c.UserContext(), a)
+	if err != nil {
+		return err
+	}
+	if first {
+		u := user(c)
+		if err := s.store.RecordScore(c.UserContext(), u.ID, co.ID, res.Percent(), a.Passed, a.At); err != nil {
+			return err
+		}
+		if err := s.store.TouchUser(c.UserContext(), u.ID, a.At); err != nil {
+			return err
+		}
+		if a.Passed {
+			if _, err := s.issueCertificate(c, u, co, res.Percent()); err != nil {
+				return err
+			}
+		}
+	}
+	return c.Redirect("/courses/"+co.ID+"/quiz/"+a.ID, fiber.StatusSeeOther)
+}

@@ -1,0 +1,73 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+)
+
+// routes registers every route of the site, so the whole site reads here.
+func (s *Server) routes(app *fiber.App) {
+	app.Use(securityHeaders)
+	app.Get("/healthz", s.healthz)
+	app.Get("/readyz", s.readyz)
+	app.Get("/static/*", s.staticFile)
+	app.Get("/favicon.ico", s.favicon)
+
+	app.Use(s.withLocale)
+
+	// Public, machine-readable: no session, no CSRF.
+	app.Get("/api/v1/verify/:code", s.verifyJSON)
+	app.Get("/api/v1/provinces/:code/communes", s.communesJSON)
+	app.Get("/.well-known/jwks.json", s.jwks)
+	app.Get("/credentials/status/:list", s.statusList)
+	app.Get("/credentials/:code.json", s.credentialJSON)
+	app.Get("/courses/:course/img/:name", s.courseImage)
+	app.Get("/certificates/:code/qr.png", s.certificateQRPNG)
+	app.Get("/certificates/:code/qr.svg", s.certificateQRSVG)
+	app.Get("/join/:code/qr.png", s.joinQR)
+
+	app.Use(s.withSession, s.withCSRF)
+
+	app.Get("/", s.home)
+	app.Get("/register", s.registerForm)
+	app.Post("/register", s.register)
+	app.Get("/login", s.loginForm)
+	app.Post("/login", s.login)
+	app.Post("/logout", s.logout)
+	app.Get("/setup/:token", s.setupForm)
+	app.Post("/setup/:token", s.setup)
+
+	app.Get("/courses/:course", s.course)
+	app.Get("/courses/:course/lessons/:lesson", s.lesson)
+	app.Post("/courses/:course/lessons/:lesson", needUser, s.lessonDone)
+	app.Get("/courses/:course/quiz", needUser, s.quizStart)
+	app.Get("/courses/:course/quiz/:attempt", needUser, s.quizPage)
+	app.Post("/courses/:course/quiz/:attempt", needUser, s.quizSubmit)
+
+	app.Get("/certificates", needUser, s.myCertificates)
+	app.Get("/certificates/:code", needUser, s.certificate)
+	app.Get("/certificates/:code/certificate.pdf", needUser, s.certificatePDF)
+	app.Post("/certificates/:code/privacy", needUser, s.certificatePrivacy)
+
+	app.Get("/v", s.verifyForm)
+	app.Get("/v/:code", s.verifyPage)
+	app.Post("/v/:code/name", s.verifyName)
+
+	app.Get("/join/:code", s.joinPage)
+	app.Post("/join/:code", needUser, s.join)
+	app.Get("/join/:code/poster", needUser, s.poster)
+
+	app.Get("/teams", needUser, s.myTeams)
+	app.Get("/teams/:code", needUser, s.teamDashboard)
+	app.Get("/teams/:code/members.csv", needUser, s.teamCSV)
+	app.Get("/teams/:code/certificates.pdf", needUser, s.teamCertificatesPDF)
+
+	app.Get("/admin", needAdmin, s.adminHome)
+	app.Post("/admin/teams", needAdmin, s.adminCreateTeam)
+	app.Post("/admin/teams/:code/leader", needAdmin, s.adminAppointLeader)
+	app.Get("/admin/certificates/:code", needAdmin, s.adminCertificate)
+	app.Post("/admin/certificates/:code/revoke", needAdmin, s.adminRevoke)
+	app.Post("/admin/certificates/:code/rename", needAdmin, s.adminRename)
+	app.Get("/admin/audit", needAdmin, s.adminAudit)
+
+	app.Use(func(c *fiber.Ctx) error { return errNotFound })
+}

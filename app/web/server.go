@@ -1,0 +1,77 @@
+// Package web is the platform's web site and API: Fiber handlers, one file
+// per feature, views in views/, all routes in routes.go.
+package web
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kynangso/app/config"
+	"kynangso/app/credential"
+	"kynangso/app/locality"
+	"kynangso/app/store"
+	"kynangso/courses"
+	"kynangso/i18n"
+	"kynangso/static"
+)
+
+// Server holds what the handlers need.
+type Server struct {
+	cfg     *config.Config
+	store   *store.Store
+	courses *courses.Catalogue
+	places  *locality.Divisions
+	msgs    *i18n.Bundle
+	assets  *static.Assets
+	views   *views
+	keys    *credential.Keyring
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// Deps are the parts a Server is built from.
+type Deps struct {
+	Config  *config.Config
+	Store   *store.Store
+	Courses *courses.Catalogue
+	Keys    *credential.Keyring
+	Log     *slog.Logger
+}
+
+// New builds the Fiber app with every route.
+func New(d Deps) (*fiber.App, error) {
+	msgs, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
+	places, err := locality.Load()
+	if err != nil {
+		return nil, err
+	}
+	assets, err := static.Load()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg: d.Config, store: d.Store, courses: d.Courses, places: places,
+		msgs: msgs, assets: assets, keys: d.Keys, log: d.Log, now: time.Now,
+	}
+	if s.views, err = loadViews(s); err != nil {
+		return nil, err
+	}
+	app := fiber.New(fiber.Config{
+		// Handler values outlive the request in stored documents; Fiber
+		// reuses its buffers otherwise.
+		Immutable:             true,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.handleError,
+		BodyLimit:             256 * 1024,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+	})
+	s.routes(app)
+	return app, nil
+}

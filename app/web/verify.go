@@ -1,0 +1,192 @@
+package web
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kynangso/app/certcode"
+	"kynangso/app/locality"
+	"kynangso/app/store"
+	"kynangso/courses"
+)
+
+// Verification statuses, as the page and the JSON give them.
+const (
+	statusValid    = "valid"
+	statusRevoked  = "revoked"
+	statusUnknown  = "unknown"
+	statusMistyped = "mistyped"
+)
+
+// verification is what a check of a code finds.
+type verification struct {
+	Status  string
+	Code    string // as typed, formatted when it parses
+	Cert    *store.Certificate
+	Course  *courses.Course
+	Holder  string // as the page may show it
+	Replace string // formatted code of the replacement
+}
+
+func (s *Server) check(c *fiber.Ctx, typed, channel string) (*verification, error) {
+	v := &verification{Status: statusUnknown, Code: strings.ToUpper(strings.TrimSpace(typed))}
+	code, err := certcode.Parse(typed)
+	switch {
+	case errors.Is(err, certcode.ErrMistyped):
+		v.Status, v.Code = statusMistyped, certcode.Format(code)
+		return v, nil
+	case err != nil:
+		return v, nil
+	}
+	v.Code = certcode.Format(code)
+	ct, err := s.store.Certificate(c.UserContext(), code)
+	if errors.Is(err, store.ErrNotFound) {
+		return v, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	v.Cert, v.Course, v.Status = ct, s.courses.Get(ct.Course), statusValid
+	if ct.Status == store.CertRevoked {
+		v.Status = statusRevoked
+		if ct.ReplacedBy != "" {
+			v.Replace = certcode.Format(ct.ReplacedBy)
+		}
+	}
+	v.Holder = maskName(ct.Holder)
+	if ct.ShowFullName {
+		v.Holder = ct.Holder
+	}
+	if err := s.store.RecordVerification(c.UserContext(), ct.Code, channel, s.now()); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func (s *Server) verifyForm(c *fiber.Ctx) error {
+	if code := strings.TrimSpace(c.Query("code")); code != "" {
+		return c.Redirect("/v/"+urlPathEscape(code), fiber.StatusSeeOther)
+	}
+	return s.render(c, "verify_form", "verify.form.title", fiber.Map{})
+}
+
+func (s *Server) verifyPage(c *fiber.Ctx) error {
+	v, err := s.check(c, c.Params("code"), "page")
+	if err != nil {
+		return err
+	}
+	return s.showVerification(c, v, "")
+}
+
+func (s *Server) showVerification(c *fiber.Ctx, v *verification, nameResult string) error {
+	switch v.Status {
+	case statusUnknown:
+		c.Status(fiber.StatusNotFound)
+	case statusMistyped:
+		c.Status(fiber.StatusUnprocessableEntity)
+	}
+	data := fiber.Map{"V": v, "NameResult": nameResult, "Issuer": s.issuerLine(v.Cert)}
+	if v.Cert != nil {
+		data["CredentialURL"] = "/credentials/" + v.Code + ".json"
+	}
+	return s.render(c, "verify", "verify.title."+v.Status, data)
+}
+
+// issuerLine names who issued the certificate: the platform, and the team
+// and commune it was earned in.
+func (s *Server) issuerLine(ct *store.Certificate) string {
+	if ct == nil {
+		return ""
+	}
+	parts := []string{}
+	if ct.TeamName != "" {
+		parts = append(parts, ct.TeamName)
+	}
+	if cm := s.places.Commune(ct.Commune); cm != nil {
+		parts = append(parts, cm.Name+", "+cm.Province.Name)
+	}
+	return strings.Join(parts, " — ")
+}
+
+// verifyName lets an employer check the name printed on the paper without
+// the page ever revealing the name.
+func (s *Server) verifyName(c *fiber.Ctx) error {
+	v, err := s.check(c, c.Params("code"), "page")
+	if err != nil {
+		return err
+	}
+	typed := strings.TrimSpace(c.FormValue("name"))
+	if v.Cert == nil || typed == "" || len([]rune(typed)) > 200 {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.showVerification(c, v, "empty")
+	}
+	res := "no"
+	if namesMatch(typed, v.Cert.Holder) {
+		res = "yes"
+	}
+	return s.showVerification(c, v, res)
+}
+
+// namesMatch compares a typed name with the name on a certificate,
+// ignoring case and spacing. Diacritics count when the person typed them,
+// since "Lê" and "Lễ" are different names; a name typed with none at all
+// (as on a keyboard without Vietnamese input) is compared without them.
+func namesMatch(typed, holder string) bool {
+	t := strings.ToLower(strings.Join(strings.Fields(typed), " "))
+	h := strings.ToLower(strings.Join(strings.Fields(holder), " "))
+	if t == h {
+		return true
+	}
+	if locality.Fold(t) == t { // typed without any diacritics
+		return t == locality.Fold(h)
+	}
+	return false
+}
+
+// verifyJSON is the public contract for other systems.
+func (s *Server) verifyJSON(c *fiber.Ctx) error {
+	v, err := s.check(c, c.Params("code"), "json")
+	if err != nil {
+		return err
+	}
+	out := fiber.Map{"status": v.Status, "code": v.Code}
+	switch v.Status {
+	case statusUnknown:
+		c.Status(fiber.StatusNotFound)
+		return c.JSON(out)
+	case statusMistyped:
+		c.Status(fiber.StatusUnprocessableEntity)
+		out["message"] = s.msgs.T(s.lang(c), "verify.mistyped.text")
+		return c.JSON(out)
+	}
+	ct := v.Cert
+	out["holder"] = v.Holder
+	out["course"] = fiber.Map{"id": ct.Course}
+	if v.Course != nil {
+		out["course"] = fiber.Map{"id": ct.Course, "title": v.Course.Title, "certifies": v.Course.Certifies}
+	}
+	out["issued"] = ct.IssuedAt.UTC().Format(time.RFC3339)
+	out["score"] = ct.Score
+	issuer := fiber.Map{"name": s.msgs.T("vi", "app.name"), "url": s.cfg.BaseURL}
+	if ct.TeamName != "" {
+		issuer["team"] = ct.TeamName
+	}
+	if cm := s.places.Commune(ct.Commune); cm != nil {
+		issuer["commune"], issuer["province"] = cm.Name, cm.Province.Name
+	}
+	out["issuer"] = issuer
+	out["verify_url"] = s.verifyURL(ct.Code)
+	out["credential_url"] = s.cfg.BaseURL + "/credentials/" + v.Code + ".json"
+	if v.Status == statusRevoked {
+		out["revoked_at"] = ct.RevokedAt.UTC().Format(time.RFC3339)
+		out["revoke_reason"] = ct.RevokeReason
+		if v.Replace != "" {
+			out["replaced_by"] = v.Replace
+		}
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(out)
+}

@@ -1,0 +1,65 @@
+package courses
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"strings"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/text"
+)
+
+// md renders lesson Markdown. Raw HTML in the source is dropped (goldmark's
+// default), so a lesson cannot carry a script into a learner's page.
+var md = goldmark.New()
+
+// renderMarkdown renders a lesson and returns the images it refers to.
+// Images must be the course's own (img/name.svg), so a lesson shows offline
+// and never loads anything from another site; they are rewritten to the
+// URL the server serves them at.
+func renderMarkdown(src []byte, courseID string) (template.HTML, []string, error) {
+	doc := md.Parser().Parse(text.NewReader(src), parser.WithContext(parser.NewContext()))
+	var refs []string
+	var bad error
+	err := ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *ast.Image:
+			dest := string(n.Destination)
+			name, ok := strings.CutPrefix(dest, "img/")
+			if !ok || strings.Contains(name, "/") || name == "" {
+				bad = fmt.Errorf("image %q must be a file of the course's img folder, written img/name.svg", dest)
+				return ast.WalkStop, nil
+			}
+			if len(n.Text(src)) == 0 {
+				bad = fmt.Errorf("image %q has no alt text", dest)
+				return ast.WalkStop, nil
+			}
+			refs = append(refs, name)
+			n.Destination = []byte("/courses/" + courseID + "/img/" + name)
+		case *ast.Link:
+			dest := string(n.Destination)
+			if !strings.HasPrefix(dest, "https://") {
+				bad = fmt.Errorf("link %q: only https:// links are allowed in lessons", dest)
+				return ast.WalkStop, nil
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+	if err == nil {
+		err = bad
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	var buf bytes.Buffer
+	if err := md.Renderer().Render(&buf, src, doc); err != nil {
+		return "", nil, err
+	}
+	return template.HTML(buf.String()), refs, nil //nolint:gosec // goldmark escapes text and drops raw HTML
+}
