@@ -231,7 +231,6 @@ func (r *Rig) Register(t testing.TB, name, phone string, extra url.Values) *Clie
 	return c
 }
 
-
 // Admin creates the first admin through the one-time setup link.
 func (r *Rig) Admin(t testing.TB) *Client {
 	t.Helper()

@@ -44,11 +44,11 @@ func (s *Server) quizStart(c *fiber.Ctx) error {
 // shownQuestion is a drawn question with its texts, and after grading,
 // the learner's answer and the right one.
 type shownQuestion struct {
-	N        int
-	Q        *courses.Question
-	Options  []shownOption
+	N         int
+	Q         *courses.Question
+	Options   []shownOption
 	Positions []int
-	Item     *quiz.Item
+	Item      *quiz.Item
 }
 
 type shownOption struct {

@@ -248,7 +248,6 @@ func (s *Server) teamCertificatesPDF(c *fiber.Ctx) error {
 	return c.Send(buf.Bytes())
 }
 
-
 // myTeams lists the teams the person leads; an admin sees every team.
 func (s *Server) myTeams(c *fiber.Ctx) error {
 	u := user(c)
