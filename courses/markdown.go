@@ -8,13 +8,14 @@ import (
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
 )
 
 // md renders lesson Markdown. Raw HTML in the source is dropped (goldmark's
 // default), so a lesson cannot carry a script into a learner's page.
-var md = goldmark.New()
+var md = goldmark.New(goldmark.WithExtensions(extension.Typographer))
 
 // renderMarkdown renders a lesson and returns the images it refers to.
 // Images must be the course's own (img/name.svg), so a lesson shows offline
@@ -22,6 +23,11 @@ var md = goldmark.New()
 // URL the server serves them at.
 func renderMarkdown(src []byte, courseID string) (template.HTML, []string, error) {
 	doc := md.Parser().Parse(text.NewReader(src), parser.WithContext(parser.NewContext()))
+	// The page prints the lesson title from course.toml; a title the
+	// author also wrote at the top of the file would show twice.
+	if h, ok := doc.FirstChild().(*ast.Heading); ok && h.Level == 1 {
+		doc.RemoveChild(doc, h)
+	}
 	var refs []string
 	var bad error
 	err := ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {

@@ -3,6 +3,7 @@ package certpdf
 import (
 	"bytes"
 	"io"
+	"kynangso/app/testtools"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,9 +58,7 @@ func renderOne(t testing.TB, name string, c Certificate, l Labels) ([]byte, stri
 func needTools(t *testing.T, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (apt-get install poppler-utils zbar-tools librsvg2-bin); skipping", tool)
-		}
+		testtools.Need(t, tool, "apt-get install poppler-utils zbar-tools librsvg2-bin")
 	}
 }
 

@@ -2,6 +2,7 @@ package credential
 
 import (
 	"errors"
+	"kynangso/app/testtools"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,13 +15,10 @@ import (
 // verifier built from Digital Bazaar's open-source libraries, so that a bug
 // shared by our signer and our verifier can't hide. CI runs `npm ci` first.
 func TestIndependentVerifier(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node not found: skipping the independent verifier (tools/vc-verify)")
-	}
+	node := testtools.Need(t, "node", "the independent verifier in tools/vc-verify needs Node.js")
 	tool, _ := filepath.Abs(filepath.Join("..", "..", "tools", "vc-verify"))
 	if _, err := os.Stat(filepath.Join(tool, "node_modules")); err != nil {
-		t.Skip("tools/vc-verify/node_modules missing: run `npm ci --prefix tools/vc-verify` to run this test")
+		testtools.Missing(t, "tools/vc-verify/node_modules missing: run `npm ci --prefix tools/vc-verify` to run this test")
 	}
 
 	k, other := newKeyring(t), newKeyring(t)

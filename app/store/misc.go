@@ -39,6 +39,18 @@ func (s *Store) CheckSetupToken(ctx context.Context, token string) (bool, error)
 	return n == 1, err
 }
 
+// Audit actions; each has a message "audit.action.<action>".
+const (
+	ActSetupAdmin  = "setup.admin"
+	ActTeamCreate  = "team.create"
+	ActTeamLeader  = "team.leader"
+	ActCertRevoke  = "certificate.revoke"
+	ActCertReplace = "certificate.replace"
+)
+
+// AuditActions lists every audit action.
+var AuditActions = []string{ActSetupAdmin, ActTeamCreate, ActTeamLeader, ActCertRevoke, ActCertReplace}
+
 // AuditEntry records who did what to what, for accountability.
 type AuditEntry struct {
 	ID     string    `bson:"_id"`

@@ -81,7 +81,7 @@ func (s *Server) adminCreateTeam(c *fiber.Ctx) error {
 	if err := s.appoint(c, t, leader); err != nil {
 		return err
 	}
-	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: s.now(), Actor: user(c).ID, Action: "team.create", Target: t.ID, Detail: t.Name}); err != nil {
+	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: s.now(), Actor: user(c).ID, Action: store.ActTeamCreate, Target: t.ID, Detail: t.Name}); err != nil {
 		return err
 	}
 	return c.Redirect("/admin?saved="+t.ID, fiber.StatusSeeOther)
@@ -117,7 +117,7 @@ func (s *Server) adminAppointLeader(c *fiber.Ctx) error {
 	if err := s.appoint(c, t, leader); err != nil {
 		return err
 	}
-	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: s.now(), Actor: user(c).ID, Action: "team.leader", Target: t.ID, Detail: leader.ID}); err != nil {
+	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: s.now(), Actor: user(c).ID, Action: store.ActTeamLeader, Target: t.ID, Detail: leader.ID}); err != nil {
 		return err
 	}
 	return c.Redirect("/admin?saved="+t.ID, fiber.StatusSeeOther)
@@ -164,7 +164,7 @@ func (s *Server) adminRevoke(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: s.now(), Actor: user(c).ID, Action: "certificate.revoke", Target: ct.Code, Detail: reason}); err != nil {
+	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: s.now(), Actor: user(c).ID, Action: store.ActCertRevoke, Target: ct.Code, Detail: reason}); err != nil {
 		return err
 	}
 	return c.Redirect("/admin/certificates/"+certcode.Format(ct.Code), fiber.StatusSeeOther)
@@ -196,7 +196,7 @@ func (s *Server) adminRename(c *fiber.Ctx) error {
 	if err := s.store.ReplaceCertificate(c.UserContext(), ct, &next, reason, now); err != nil {
 		return err
 	}
-	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: now, Actor: user(c).ID, Action: "certificate.replace", Target: ct.Code, Detail: next.Code}); err != nil {
+	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: now, Actor: user(c).ID, Action: store.ActCertReplace, Target: ct.Code, Detail: next.Code}); err != nil {
 		return err
 	}
 	return c.Redirect("/admin/certificates/"+certcode.Format(next.Code), fiber.StatusSeeOther)

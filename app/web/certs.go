@@ -92,7 +92,7 @@ func (s *Server) certificate(c *fiber.Ctx) error {
 		"Cert": ct, "Code": certcode.Format(ct.Code), "Course": s.courses.Get(ct.Course),
 		"VerifyURL": s.verifyURL(ct.Code), "Masked": maskName(ct.Holder),
 		"Checks": checks, "CheckCount": total, "Mine": ct.UserID == user(c).ID,
-		"Replacement": certcode.Format(ct.ReplacedBy),
+		"Replacement": certcode.Format(ct.ReplacedBy), "Saved": c.Query("saved") == "1",
 	})
 }
 

@@ -72,7 +72,7 @@ func (s *Server) setup(c *fiber.Ctx) error {
 	if err := s.store.SetUserRole(c.UserContext(), u.ID, store.RoleAdmin); err != nil {
 		return err
 	}
-	_ = s.store.Audit(c.UserContext(), store.AuditEntry{At: now, Actor: u.ID, Action: "setup.admin", Target: u.ID})
+	_ = s.store.Audit(c.UserContext(), store.AuditEntry{At: now, Actor: u.ID, Action: store.ActSetupAdmin, Target: u.ID})
 	if err := s.signIn(c, u); err != nil {
 		return err
 	}
