@@ -169,6 +169,7 @@ func TestBrowserJourney(t *testing.T) {
 		// The holder chooses to show her full name to employers.
 		chromedp.Click(chromedp.CSS(`input[name=show_full_name][value=yes]`)),
 		chromedp.Click(chromedp.CSS(`form[action$="/privacy"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`p.ok-box`)),
 		chromedp.WaitVisible(chromedp.CSS(`img.qr`)),
 		into(chromedp.Screenshot(chromedp.CSS(`img.qr`)), &qr),
 	)
