@@ -21,6 +21,8 @@ type Config struct {
 	LogLevel   slog.Level // KNS_LOG_LEVEL
 	CoursesDir string     // KNS_COURSES_DIR: extra courses beside the built-in ones
 	KeyFile    string     // KNS_SIGNING_KEY_FILE: Ed25519 key for credentials instead of a generated one
+	// KNS_TRUSTED_PROXY=1: take the client's address from X-Forwarded-For.
+	TrustedProxy bool
 }
 
 // Load reads the environment. It fails on a value it cannot use, naming it.
@@ -46,6 +48,13 @@ func load(env func(string) string) (*Config, error) {
 		Database:   get("KNS_DATABASE", "kynangso"),
 		CoursesDir: get("KNS_COURSES_DIR", ""),
 		KeyFile:    get("KNS_SIGNING_KEY_FILE", ""),
+	}
+	switch v := get("KNS_TRUSTED_PROXY", ""); v {
+	case "", "0", "false":
+	case "1", "true":
+		c.TrustedProxy = true
+	default:
+		return nil, fmt.Errorf("KNS_TRUSTED_PROXY %q: want 1 or 0", v)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(get("KNS_LOG_LEVEL", "info"))); err != nil {
 		return nil, fmt.Errorf("KNS_LOG_LEVEL: want debug, info, warn or error: %w", err)

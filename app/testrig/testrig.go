@@ -297,3 +297,14 @@ func (r *Rig) QuizAnswers(t testing.TB, c *Client, courseID string, right bool) 
 	}
 	return attemptPath, form
 }
+
+// PostJSON sends a JSON body, as another system would.
+func (c *Client) PostJSON(path, body string) *Resp {
+	c.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, c.r.URL+path, strings.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return c.do(req)
+}

@@ -14,12 +14,15 @@ func (s *Server) routes(app *fiber.App) {
 
 	app.Use(s.withLocale)
 
+	verifyLimit := s.rateLimit("verify", verifyLimit, verifyWindow)
+
 	// Public, machine-readable: no session, no CSRF.
-	app.Get("/api/v1/verify/:code", s.verifyJSON)
+	app.Get("/api/v1/verify/:code", verifyLimit, s.verifyJSON)
+	app.Post("/api/v1/credentials/verify", verifyLimit, s.verifyCredential)
 	app.Get("/api/v1/provinces/:code/communes", s.communesJSON)
 	app.Get("/.well-known/jwks.json", s.jwks)
 	app.Get("/credentials/status/:list", s.statusList)
-	app.Get("/credentials/:code.json", s.credentialJSON)
+	app.Get("/credentials/:code.json", verifyLimit, s.credentialJSON)
 	app.Get("/courses/:course/img/:name", s.courseImage)
 	app.Get("/certificates/:code/qr.png", s.certificateQRPNG)
 	app.Get("/certificates/:code/qr.svg", s.certificateQRSVG)
@@ -49,8 +52,8 @@ func (s *Server) routes(app *fiber.App) {
 	app.Post("/certificates/:code/privacy", needUser, s.certificatePrivacy)
 
 	app.Get("/v", s.verifyForm)
-	app.Get("/v/:code", s.verifyPage)
-	app.Post("/v/:code/name", s.verifyName)
+	app.Get("/v/:code", verifyLimit, s.verifyPage)
+	app.Post("/v/:code/name", verifyLimit, s.verifyName)
 
 	app.Get("/join/:code", s.joinPage)
 	app.Post("/join/:code", needUser, s.join)

@@ -61,7 +61,7 @@ func New(d Deps) (*fiber.App, error) {
 	if s.views, err = loadViews(s); err != nil {
 		return nil, err
 	}
-	app := fiber.New(fiber.Config{
+	cfg := fiber.Config{
 		// Handler values outlive the request in stored documents; Fiber
 		// reuses its buffers otherwise.
 		Immutable:             true,
@@ -71,7 +71,13 @@ func New(d Deps) (*fiber.App, error) {
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
-	})
+	}
+	if d.Config.TrustedProxy {
+		// Behind a reverse proxy every request comes from the proxy; the
+		// client is the one it names.
+		cfg.ProxyHeader = fiber.HeaderXForwardedFor
+	}
+	app := fiber.New(cfg)
 	s.routes(app)
 	return app, nil
 }
