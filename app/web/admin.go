@@ -131,6 +131,15 @@ func (s *Server) adminCertParam(c *fiber.Ctx) (*store.Certificate, error) {
 	return s.store.Certificate(c.UserContext(), code)
 }
 
+// adminFindCertificate takes the code typed in the admin's search box.
+func (s *Server) adminFindCertificate(c *fiber.Ctx) error {
+	code, err := certcode.Parse(c.Query("code"))
+	if err != nil {
+		return fail(fiber.StatusNotFound, "admin.find_cert.none")
+	}
+	return c.Redirect("/admin/certificates/"+certcode.Format(code), fiber.StatusSeeOther)
+}
+
 func (s *Server) adminCertificate(c *fiber.Ctx) error {
 	ct, err := s.adminCertParam(c)
 	if err != nil {

@@ -67,6 +67,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/admin", needAdmin, s.adminHome)
 	app.Post("/admin/teams", needAdmin, s.adminCreateTeam)
 	app.Post("/admin/teams/:code/leader", needAdmin, s.adminAppointLeader)
+	app.Get("/admin/certificates", needAdmin, s.adminFindCertificate)
 	app.Get("/admin/certificates/:code", needAdmin, s.adminCertificate)
 	app.Post("/admin/certificates/:code/revoke", needAdmin, s.adminRevoke)
 	app.Post("/admin/certificates/:code/rename", needAdmin, s.adminRename)

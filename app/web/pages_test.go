@@ -1,0 +1,109 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"kynangso/app/testrig"
+)
+
+// TestPagesFitAPhone opens every kind of page, in both languages, at
+// 390×844 and checks that none scrolls sideways (wide tables scroll inside
+// their own box) and that none shows an error. With KNS_SCREENSHOTS set,
+// it also saves each page for people to look at.
+func TestPagesFitAPhone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	ctx := browser(t)
+	rig := testrig.Start(t)
+	admin := rig.Admin(t)
+	rig.Register(t, "Trần Văn Tổ", "0911111111", nil)
+	mustStatus(t, "team", admin.Post("/admin/teams", url.Values{"name": {"Tổ công nghệ số thôn Thượng"}, "province": {"1"}, "commune": {"Ba Đình"}, "leader": {"0911111111"}}), http.StatusSeeOther)
+	teams, _ := rig.P.Store.Teams(context.Background())
+	team := teams[0].ID
+	member := rig.Register(t, "Nguyễn Thị Ánh Tuyết", "0922222222", url.Values{"team": {team}})
+	code := passCourse(t, rig, member, "phong-chong-lua-dao")
+	revoked := passCourse(t, rig, member, "vneid")
+	admin.Post("/admin/certificates/"+revoked+"/revoke", url.Values{"reason": {"Cấp nhầm người"}})
+
+	// The browser signs in as the leader, then as the admin, then as the
+	// member; the cookie jar is the browser's own.
+	login := func(phone, pw string) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(
+			chromedp.Navigate(rig.URL+"/login?lang=vi"),
+			chromedp.SendKeys(chromedp.CSS("#phone"), phone),
+			chromedp.SendKeys(chromedp.CSS("#password"), pw),
+			chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)),
+		)
+	}
+	logout := chromedp.Steps(
+		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.menu a[href="/login"]`)),
+	)
+	type visit struct{ name, path string }
+	anon := []visit{
+		{"home", "/"}, {"register", "/register"}, {"login", "/login"}, {"join", "/join/" + team},
+		{"verify-form", "/v"}, {"verify-valid", "/v/" + code}, {"verify-revoked", "/v/" + revoked},
+		{"verify-unknown", "/v/0000-0000-0000"}, {"verify-mistyped", "/v/0000-0000-0001"},
+		{"not-found", "/khong-co-trang-nay"},
+	}
+	for _, co := range rig.P.Courses.Courses {
+		anon = append(anon, visit{"course-" + co.ID, "/courses/" + co.ID})
+		for i, l := range co.Lessons {
+			anon = append(anon, visit{fmt.Sprintf("lesson-%s-%d", co.ID, i+1), "/courses/" + co.ID + "/lessons/" + l.ID})
+		}
+	}
+	leader := []visit{{"team", "/teams/" + team}, {"poster", "/join/" + team + "/poster"}}
+	adminPages := []visit{{"admin", "/admin"}, {"admin-cert", "/admin/certificates/" + revoked}, {"audit", "/admin/audit"}}
+	memberPages := []visit{{"certificates", "/certificates"}, {"certificate", "/certificates/" + code}, {"certificate-revoked", "/certificates/" + revoked}, {"home-progress", "/"}}
+
+	check := func(as string, pages []visit) {
+		for _, lang := range []string{"vi", "en"} {
+			for _, p := range pages {
+				sep := "?"
+				if strings.Contains(p.path, "?") {
+					sep = "&"
+				}
+				var fits bool
+				var body string
+				err := chromedp.Do(ctx,
+					chromedp.Navigate(rig.URL+p.path+sep+"lang="+lang),
+					chromedp.WaitVisible(chromedp.CSS("main")),
+					into(chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`), &fits),
+					into(chromedp.Text(chromedp.CSS("main")), &body),
+					shot(fmt.Sprintf("%s-%s-%s", lang, as, p.name)),
+				)
+				if err != nil {
+					t.Fatalf("%s %s: %v", lang, p.path, err)
+				}
+				if !fits {
+					t.Errorf("%s %s (%s): the page is wider than the phone", lang, p.path, as)
+				}
+				if p.name != "not-found" && (strings.Contains(body, "Mã lỗi") || strings.Contains(body, "Error code")) {
+					t.Errorf("%s %s (%s): shows an error: %.200s", lang, p.path, as, body)
+				}
+			}
+		}
+	}
+	check("anon", anon)
+	if err := chromedp.Do(ctx, login("0911111111", "mat-khau-123")); err != nil {
+		t.Fatal(err)
+	}
+	check("leader", leader)
+	if err := chromedp.Do(ctx, logout, login("0900000001", "quan-tri-123")); err != nil {
+		t.Fatal(err)
+	}
+	check("admin", adminPages)
+	if err := chromedp.Do(ctx, logout, login("0922222222", "mat-khau-123")); err != nil {
+		t.Fatal(err)
+	}
+	check("member", memberPages)
+}
