@@ -129,7 +129,7 @@ func TestPDFTextHasDiacritics(t *testing.T) {
 		_, path := renderOne(t, "names-"+strconv.Itoa(i), c, LabelsVI())
 		txt := pdfText(t, path)
 		want := clean(tc.holder)
-		for _, s := range []string{want, tc.course, "CHỨNG NHẬN", "Đã hoàn thành khoá học",
+		for _, s := range []string{want, tc.course, "CHỨNG NHẬN", "Đã hoàn thành khóa học",
 			"Ngày cấp", "05/03/2026", "Mã chứng nhận", "K7QM-4TZ9-XH2P", "Điểm", "92%",
 			"Quét mã QR để kiểm tra", c.VerifyURL, c.Place, "Năng lực đạt được: " + c.Certifies} {
 			if !strings.Contains(txt, s) {
@@ -271,7 +271,7 @@ func TestLongTextStaysInsideBorder(t *testing.T) {
 	c.Holder = "Tôn Nữ Thị Phương Thảo Nguyễn Hoàng Bảo Ngọc Lan Hương Trần"
 	c.Course = "Kỹ năng sử dụng dịch vụ công trực tuyến, ví điện tử và ngân hàng số an toàn cho người cao tuổi"
 	c.Certifies = "Tự tạo tài khoản định danh điện tử, nộp hồ sơ trực tuyến, nhận biết và báo cáo tin nhắn, cuộc gọi, đường link lừa đảo"
-	c.Place = "Chi hội Phụ nữ khu dân cư số 12, phường Hoà Khánh Bắc, thành phố Đà Nẵng"
+	c.Place = "Chi hội Phụ nữ khu dân cư số 12, phường Hòa Khánh Bắc, thành phố Đà Nẵng"
 	c.Revoked = true
 	_, path := renderOne(t, "long", c, LabelsVI())
 	out := run(t, "pdftotext", "-bbox", path, "-")
@@ -299,7 +299,7 @@ func TestWrap(t *testing.T) {
 	pdf.AddPage()
 	pdf.SetFont(family, "B", 8)
 	for _, s := range []string{
-		"Chi hội Phụ nữ khu dân cư số 12, phường Hoà Khánh Bắc, thành phố Đà Nẵng",
+		"Chi hội Phụ nữ khu dân cư số 12, phường Hòa Khánh Bắc, thành phố Đà Nẵng",
 		"https://kynangso.example.vn/verify/certificates/K7QM-4TZ9-XH2P?lang=vi&ref=print",
 	} {
 		lines := wrap(pdf, s, 40)

@@ -25,7 +25,7 @@ func LabelsVI() Labels {
 		Lang:        "vi",
 		Title:       "CHỨNG NHẬN",
 		PresentedTo: "Cấp cho",
-		Completed:   "Đã hoàn thành khoá học",
+		Completed:   "Đã hoàn thành khóa học",
 		Certifies:   "Năng lực đạt được",
 		Score:       "Điểm",
 		IssuedOn:    "Ngày cấp",

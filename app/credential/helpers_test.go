@@ -17,7 +17,7 @@ func testIssue() Issue {
 			ID:          "https://kynangso.example/khoa-hoc/an-toan-so",
 			Name:        "An toàn số cơ bản",
 			Description: "Nhận biết lừa đảo trực tuyến, đặt mật khẩu mạnh và bảo vệ dữ liệu cá nhân.",
-			Criteria:    "Hoàn thành 8 bài học và đạt ít nhất 80% bài kiểm tra cuối khoá.",
+			Criteria:    "Hoàn thành 8 bài học và đạt ít nhất 80% bài kiểm tra cuối khóa.",
 			Type:        "Course",
 			Language:    "vi",
 		},
