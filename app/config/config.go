@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -23,6 +24,9 @@ type Config struct {
 	KeyFile    string     // KNS_SIGNING_KEY_FILE: Ed25519 key for credentials instead of a generated one
 	// KNS_TRUSTED_PROXY=1: take the client's address from X-Forwarded-For.
 	TrustedProxy bool
+	// KNS_VERIFY_LIMIT: certificate checks a client may make per minute;
+	// 0 turns the limit off (for load tests).
+	VerifyLimit int
 }
 
 // Load reads the environment. It fails on a value it cannot use, naming it.
@@ -41,6 +45,7 @@ func load(env func(string) string) (*Config, error) {
 		}
 		return def
 	}
+	var err error
 	c := &Config{
 		Addr:       get("KNS_ADDR", ":3000"),
 		DataDir:    get("KNS_DATA_DIR", "./data"),
@@ -55,6 +60,9 @@ func load(env func(string) string) (*Config, error) {
 		c.TrustedProxy = true
 	default:
 		return nil, fmt.Errorf("KNS_TRUSTED_PROXY %q: want 1 or 0", v)
+	}
+	if c.VerifyLimit, err = strconv.Atoi(get("KNS_VERIFY_LIMIT", "30")); err != nil || c.VerifyLimit < 0 {
+		return nil, fmt.Errorf("KNS_VERIFY_LIMIT: want a number of checks per minute, 0 for none")
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(get("KNS_LOG_LEVEL", "info"))); err != nil {
 		return nil, fmt.Errorf("KNS_LOG_LEVEL: want debug, info, warn or error: %w", err)

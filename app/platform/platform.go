@@ -94,8 +94,22 @@ func Run(ctx context.Context, args []string) error {
 	}
 	defer p.Close()
 
-	if len(args) > 0 && args[0] == "setup-link" {
-		return printSetupLink(ctx, p, true)
+	if len(args) > 0 {
+		switch args[0] {
+		case "setup-link":
+			return printSetupLink(ctx, p, true)
+		case "rotate-key":
+			// Credentials signed before keep verifying: old keys stay in the
+			// keyring and their status lists stay served.
+			if err := p.Keys.Rotate(); err != nil {
+				return err
+			}
+			fmt.Println("New signing key / Khóa ký mới:", p.Keys.IssuerDID())
+			fmt.Println("Restart running servers to sign with it.")
+			return nil
+		default:
+			return fmt.Errorf("unknown command %q (want setup-link or rotate-key)", args[0])
+		}
 	}
 	if err := printSetupLink(ctx, p, false); err != nil {
 		return err
@@ -145,6 +159,9 @@ func pruneLoop(ctx context.Context, p *Platform) {
 		case now := <-t.C:
 			if err := p.Store.PruneRateLimits(ctx, now); err != nil {
 				p.Log.Warn("prune rate limits", slog.Any("err", err))
+			}
+			if err := p.Store.PruneSessions(ctx, now); err != nil {
+				p.Log.Warn("prune sessions", slog.Any("err", err))
 			}
 		}
 	}

@@ -48,3 +48,9 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
 	_, err := s.sessions().DeleteMany(ctx, bson.M{"user_id": userID})
 	return err
 }
+
+// PruneSessions deletes expired sessions, so the collection stays small.
+func (s *Store) PruneSessions(ctx context.Context, now time.Time) error {
+	_, err := s.sessions().DeleteMany(ctx, bson.M{"expires": bson.M{"$lt": now}})
+	return err
+}

@@ -86,7 +86,7 @@ func Start(t testing.TB) *Rig {
 	cfg := &config.Config{
 		Addr: ln.Addr().String(), DataDir: t.TempDir(), MongoURI: database(t),
 		Database: fmt.Sprintf("kns_test_%d_%d", os.Getpid(), dbSeq.Add(1)), BaseURL: base,
-		LogLevel: slog.LevelWarn,
+		LogLevel: slog.LevelWarn, VerifyLimit: 30,
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {

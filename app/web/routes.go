@@ -2,11 +2,14 @@ package web
 
 import (
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 )
 
 // routes registers every route of the site, so the whole site reads here.
 func (s *Server) routes(app *fiber.App) {
 	app.Use(securityHeaders)
+	// Slow 3G is the rule for our readers: text goes out compressed.
+	app.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
 	app.Get("/static/*", s.staticFile)
@@ -14,7 +17,7 @@ func (s *Server) routes(app *fiber.App) {
 
 	app.Use(s.withLocale)
 
-	verifyLimit := s.rateLimit("verify", verifyLimit, verifyWindow)
+	verifyLimit := s.rateLimit("verify", s.cfg.VerifyLimit, verifyWindow)
 
 	// Public, machine-readable: no session, no CSRF.
 	app.Get("/api/v1/verify/:code", verifyLimit, s.verifyJSON)
