@@ -308,3 +308,14 @@ func (c *Client) PostJSON(path, body string) *Resp {
 	req.Header.Set("Content-Type", "application/json")
 	return c.do(req)
 }
+
+// Cookie returns the value of a cookie the client holds.
+func (c *Client) Cookie(name string) string {
+	u, _ := url.Parse(c.r.URL)
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if ck.Name == name {
+			return ck.Value
+		}
+	}
+	return ""
+}

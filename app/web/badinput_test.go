@@ -133,3 +133,107 @@ func TestRolesAndOwnership(t *testing.T) {
 	mustStatus(t, "unknown lesson", learner.Get("/courses/"+course+"/lessons/khong-co"), http.StatusNotFound)
 	mustStatus(t, "unknown team", learner.Get("/join/XXXXXX"), http.StatusNotFound)
 }
+
+func TestQuizRejectsIncompleteAnswers(t *testing.T) {
+	rig := testrig.Start(t)
+	c := rig.Register(t, "Bùi Thị Mai", "0988777666", nil)
+	course := "thanh-toan-khong-tien-mat"
+	path, form := rig.QuizAnswers(t, c, course, true)
+	id := path[strings.LastIndex(path, "/")+1:]
+	// Drop one answer, and give another an option of a different question.
+	var dropped string
+	for k := range form {
+		if !strings.Contains(k[2:], "_") {
+			dropped = k
+			break
+		}
+	}
+	bad := url.Values{}
+	for k, v := range form {
+		bad[k] = v
+	}
+	bad.Del(dropped)
+	for _, lang := range []string{"vi", "en"} {
+		c.Lang = lang
+		res := c.Post(path, bad)
+		mustStatus(t, "incomplete quiz", res, http.StatusUnprocessableEntity)
+		want := map[string]string{"vi": "Bạn chưa trả lời đủ", "en": "Some answers are missing"}[lang]
+		mustContain(t, "incomplete quiz", res.Body, want)
+		if !strings.Contains(res.Body, `checked`) {
+			t.Error("the answers given were lost")
+		}
+	}
+	c.Lang = ""
+	a, _ := rig.P.Store.AttemptByAnyUser(context.Background(), id)
+	if a.Submitted {
+		t.Fatal("an incomplete quiz was graded")
+	}
+	garbage := url.Values{}
+	for k := range form {
+		garbage.Set(k, "khong-co")
+	}
+	mustStatus(t, "unknown options", c.Post(path, garbage), http.StatusUnprocessableEntity)
+	mustStatus(t, "unknown attempt", c.Post("/courses/"+course+"/quiz/khong-co", form), http.StatusNotFound)
+	mustStatus(t, "attempt under another course", c.Post("/courses/vneid/quiz/"+id, form), http.StatusNotFound)
+	// The complete form still passes afterwards.
+	mustStatus(t, "complete", c.Post(path, form), http.StatusSeeOther)
+	mustContain(t, "result", c.Get(path).Body, "Chúc mừng")
+}
+
+func TestAdminFormsRejectBadInput(t *testing.T) {
+	rig := testrig.Start(t)
+	admin := rig.Admin(t)
+	holder := rig.Register(t, "Phan Văn Đức", "0977111222", nil)
+	code := passCourse(t, rig, holder, "vneid")
+	good := url.Values{"name": {"Tổ thôn Bắc"}, "province": {"1"}, "commune": {"Ba Đình"}, "leader": {"0977111222"}}
+	cases := []struct {
+		field, value, want string
+	}{
+		{"name", "", "Vui lòng điền mục này"},
+		{"name", strings.Repeat("x", 201), "Nội dung quá dài"},
+		{"leader", "", "Vui lòng nhập số điện thoại"},
+		{"leader", "12345", "Số điện thoại chưa đúng"},
+		{"leader", "0999999999", "Chưa có tài khoản nào với số điện thoại này"},
+		{"province", "", "Vui lòng chọn tỉnh"},
+		{"commune", "khong co xa nay", "Không tìm thấy xã, phường"},
+	}
+	for _, tc := range cases {
+		f := url.Values{}
+		for k, v := range good {
+			f[k] = v
+		}
+		f.Set(tc.field, tc.value)
+		res := admin.Post("/admin/teams", f)
+		mustStatus(t, tc.field+"="+tc.value, res, http.StatusUnprocessableEntity)
+		mustContain(t, tc.field, res.Body, tc.want)
+	}
+	if teams, _ := rig.P.Store.Teams(context.Background()); len(teams) != 0 {
+		t.Fatal("a rejected form created a team")
+	}
+	mustStatus(t, "long reason", admin.Post("/admin/certificates/"+code+"/revoke", url.Values{"reason": {strings.Repeat("x", 201)}}), http.StatusUnprocessableEntity)
+	mustStatus(t, "empty name", admin.Post("/admin/certificates/"+code+"/rename", url.Values{"name": {""}}), http.StatusUnprocessableEntity)
+	mustStatus(t, "unknown certificate", admin.Post("/admin/certificates/0000-0000-0000/revoke", url.Values{"reason": {"x"}}), http.StatusNotFound)
+	mustStatus(t, "garbage certificate", admin.Get("/admin/certificates/<script>"), http.StatusNotFound)
+	mustStatus(t, "find by code", admin.Get("/admin/certificates?code="+strings.ToLower(code)), http.StatusSeeOther)
+	mustStatus(t, "find garbage", admin.Get("/admin/certificates?code=abc"), http.StatusNotFound)
+	mustStatus(t, "appoint unknown phone", admin.Post("/admin/teams/XXXXXX/leader", url.Values{"leader": {"0977111222"}}), http.StatusNotFound)
+	mustContain(t, "still valid", rig.Client(t).Get("/v/"+code).Body, "Chứng nhận thật")
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	rig := testrig.Start(t)
+	c := rig.Client(t)
+	mustStatus(t, "healthz", c.Get("/healthz"), http.StatusOK)
+	mustStatus(t, "readyz", c.Get("/readyz"), http.StatusOK)
+	// Session cookies: HttpOnly, SameSite, and a new session id at login.
+	u := rig.Register(t, "Cao Thị Nga", "0966000111", nil)
+	before := u.Cookie("kns_session")
+	u.Post("/logout", nil)
+	res := u.Post("/login", url.Values{"phone": {"0966000111"}, "password": {"mat-khau-123"}})
+	if h := res.Header.Get("Set-Cookie"); !strings.Contains(h, "HttpOnly") || !strings.Contains(h, "SameSite=Lax") {
+		t.Errorf("session cookie flags: %s", h)
+	}
+	if after := u.Cookie("kns_session"); after == "" || after == before {
+		t.Error("login did not start a new session")
+	}
+}
