@@ -39,3 +39,18 @@ func (s *Server) favicon(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
 	return c.Send(a.Data)
 }
+
+// fixedFile serves one of the static files that must keep a fixed URL: the
+// service worker (its URL is its identity, and it must cover the whole
+// site) and the web app manifest.
+func (s *Server) fixedFile(name, contentType string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		a := s.assets.ByName(name)
+		if a == nil {
+			return errNotFound
+		}
+		c.Set(fiber.HeaderContentType, contentType)
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+		return c.Send(a.Data)
+	}
+}

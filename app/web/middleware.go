@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,6 +20,7 @@ const (
 	cookieSession = "kns_session"
 	cookieCSRF    = "kns_csrf"
 	cookieLang    = "lang"
+	cookieSize    = "size"
 	sessionTTL    = 30 * 24 * time.Hour
 )
 
@@ -27,7 +29,12 @@ const (
 	localUser = "user"
 	localLang = "lang"
 	localCSRF = "csrf"
+	localSize = "size"
 )
+
+// Text sizes a reader can choose, for eyes that need bigger letters than
+// the phone's own setting gives.
+var textSizes = []string{"normal", "large", "xlarge"}
 
 func randomToken() string {
 	b := make([]byte, 32)
@@ -59,6 +66,15 @@ func (s *Server) withLocale(c *fiber.Ctx) error {
 		s.cookie(c, cookieLang, q, 365*24*time.Hour, true)
 	}
 	c.Locals(localLang, lang)
+	size := c.Cookies(cookieSize)
+	if q := c.Query("size"); slices.Contains(textSizes, q) {
+		size = q
+		s.cookie(c, cookieSize, q, 365*24*time.Hour, true)
+	}
+	if !slices.Contains(textSizes, size) {
+		size = textSizes[0]
+	}
+	c.Locals(localSize, size)
 	c.Set(fiber.HeaderContentLanguage, lang)
 	c.Vary(fiber.HeaderAcceptLanguage, fiber.HeaderCookie)
 	return c.Next()

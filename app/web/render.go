@@ -103,11 +103,14 @@ func formatDate(lang string, t time.Time) string {
 // page is what every view receives.
 type page struct {
 	Lang    string
+	Size    string
 	User    *store.User
 	CSRF    string
 	Title   string
 	Path    string
 	LangURL map[string]string
+	SizeURL map[string]string
+	Sizes   []string
 	D       fiber.Map
 }
 
@@ -126,10 +129,13 @@ func (s *Server) render(c *fiber.Ctx, name, title string, data fiber.Map) error 
 		D:       data,
 	}
 	p.CSRF, _ = c.Locals(localCSRF).(string)
+	p.Size, _ = c.Locals(localSize).(string)
 	for _, l := range i18n.Langs {
-		q, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
-		q.Set("lang", l)
-		p.LangURL[l] = c.Path() + "?" + q.Encode()
+		p.LangURL[l] = withQuery(c, "lang", l)
+	}
+	p.Sizes, p.SizeURL = textSizes, map[string]string{}
+	for _, z := range textSizes {
+		p.SizeURL[z] = withQuery(c, "size", z)
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, p); err != nil {
@@ -138,6 +144,13 @@ func (s *Server) render(c *fiber.Ctx, name, title string, data fiber.Map) error 
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(buf.Bytes())
+}
+
+// withQuery is the current page's URL with one query value set.
+func withQuery(c *fiber.Ctx, key, value string) string {
+	q, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
+	q.Set(key, value)
+	return c.Path() + "?" + q.Encode()
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }

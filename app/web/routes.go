@@ -14,6 +14,8 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/readyz", s.readyz)
 	app.Get("/static/*", s.staticFile)
 	app.Get("/favicon.ico", s.favicon)
+	app.Get("/sw.js", s.fixedFile("sw.js", "text/javascript; charset=utf-8"))
+	app.Get("/manifest.webmanifest", s.fixedFile("manifest.webmanifest", "application/manifest+json"))
 
 	app.Use(s.withLocale)
 

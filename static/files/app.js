@@ -47,3 +47,56 @@
   input.addEventListener('input', function () { if (code) code.value = ''; show(); });
   load();
 })();
+
+// Read a lesson aloud with the phone's own voice, when it has one for the
+// page's language; a voice of another language would only confuse.
+(function () {
+  var btn = document.querySelector('button.speak');
+  if (!btn || !('speechSynthesis' in window)) return;
+  var lang = btn.getAttribute('data-lang');
+  var label = btn.textContent;
+  function voice() {
+    return speechSynthesis.getVoices().filter(function (v) { return v.lang.toLowerCase().indexOf(lang) === 0; })[0];
+  }
+  function ready() { if (voice()) btn.hidden = false; }
+  ready();
+  speechSynthesis.addEventListener('voiceschanged', ready);
+  btn.addEventListener('click', function () {
+    if (speechSynthesis.speaking) { speechSynthesis.cancel(); btn.textContent = label; return; }
+    var text = document.querySelector('article.lesson').innerText;
+    var u = new SpeechSynthesisUtterance(text);
+    u.voice = voice(); u.lang = u.voice.lang; u.rate = 0.9;
+    u.onend = function () { btn.textContent = label; };
+    btn.textContent = '■ ' + btn.getAttribute('data-stop');
+    speechSynthesis.speak(u);
+  });
+})();
+
+// Keep lessons readable without a connection: a service worker keeps what
+// was read, and a course's lessons can be saved ahead of a trip.
+(function () {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.register('/sw.js');
+  // On a shared phone, signing out forgets the pages kept for offline use.
+  var out = document.querySelector('form[action="/logout"]');
+  if (out && 'caches' in window) out.addEventListener('submit', function () { caches.delete('kns-pages'); });
+  var btn = document.querySelector('button.save-offline');
+  if (!btn || !('caches' in window)) return;
+  btn.parentNode.hidden = false;
+  btn.addEventListener('click', function () {
+    var urls = btn.getAttribute('data-urls').trim().split(/\s+/);
+    caches.open('kns-pages').then(function (c) {
+      return Promise.all(urls.map(function (u) {
+        return fetch(u, { credentials: 'same-origin' }).then(function (r) {
+          if (!r.ok) return;
+          var html = r.clone();
+          // Pictures of the lesson too.
+          return r.text().then(function (t) {
+            var imgs = t.match(/\/courses\/[^"]+\/img\/[^"]+/g) || [];
+            return Promise.all([c.put(u, html)].concat(imgs.map(function (i) { return c.add(i); })));
+          });
+        });
+      }));
+    }).then(function () { btn.textContent = '✓ ' + btn.getAttribute('data-done'); btn.disabled = true; });
+  });
+})();

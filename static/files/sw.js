@@ -1,0 +1,37 @@
+// Kỹ Năng Số service worker: lessons, course pages and pictures stay
+// readable offline. Pages are fetched from the network first (progress
+// must be fresh) and kept; static files are content-hashed, so the cache
+// copy is always right.
+var PAGES = 'kns-pages';
+var FILES = 'kns-files';
+self.addEventListener('install', function () { self.skipWaiting(); });
+self.addEventListener('activate', function (e) { e.waitUntil(self.clients.claim()); });
+self.addEventListener('fetch', function (e) {
+  var req = e.request;
+  if (req.method !== 'GET') return;
+  var url = new URL(req.url);
+  if (url.origin !== location.origin) return;
+  var p = url.pathname;
+  if (p.indexOf('/static/') === 0 || /^\/courses\/[^/]+\/img\//.test(p)) {
+    e.respondWith(caches.open(FILES).then(function (c) {
+      return c.match(req).then(function (hit) {
+        return hit || fetch(req).then(function (r) { if (r.ok) c.put(req, r.clone()); return r; });
+      });
+    }));
+    return;
+  }
+  if (p === '/' || /^\/courses\/[^/]+(\/lessons\/[^/]+)?$/.test(p)) {
+    e.respondWith(fetch(req).then(function (r) {
+      if (r.ok) { var copy = r.clone(); caches.open(PAGES).then(function (c) { c.put(p, copy); }); }
+      return r;
+    }).catch(function () {
+      return caches.open(PAGES).then(function (c) { return c.match(p); }).then(function (hit) {
+        return hit || new Response(
+          '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width">' +
+          '<p style="font:1.2rem system-ui;padding:1rem">Bạn đang không có kết nối mạng, và trang này chưa được lưu để đọc ngoại tuyến.</p>' +
+          '<p style="font:1.1rem system-ui;padding:0 1rem" lang="en">You are offline, and this page was not saved for offline reading.</p>',
+          { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+      });
+    }));
+  }
+});
