@@ -107,8 +107,13 @@ func Run(ctx context.Context, args []string) error {
 			fmt.Println("New signing key / Khóa ký mới:", p.Keys.IssuerDID())
 			fmt.Println("Restart running servers to sign with it.")
 			return nil
+		case "copy-to":
+			if len(args) != 2 {
+				return errors.New("usage: copy-to mongodb://host/... (copies all data into that deployment)")
+			}
+			return copyTo(ctx, p, args[1])
 		default:
-			return fmt.Errorf("unknown command %q (want setup-link or rotate-key)", args[0])
+			return fmt.Errorf("unknown command %q (want setup-link, rotate-key or copy-to)", args[0])
 		}
 	}
 	if err := printSetupLink(ctx, p, false); err != nil {
@@ -165,4 +170,22 @@ func pruneLoop(ctx context.Context, p *Platform) {
 			}
 		}
 	}
+}
+
+// copyTo copies the whole database into another deployment.
+func copyTo(ctx context.Context, p *Platform, uri string) error {
+	dst, err := store.Open(ctx, uri, p.Config.Database)
+	if err != nil {
+		return err
+	}
+	defer dst.Close(ctx)
+	counts, err := p.Store.CopyTo(ctx, dst)
+	for name, n := range counts {
+		fmt.Printf("%-14s %d\n", name, n)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Println("Copied. Start the platform with KNS_MONGODB_URI set to that deployment.")
+	return nil
 }

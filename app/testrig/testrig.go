@@ -319,3 +319,6 @@ func (c *Client) Cookie(name string) string {
 	}
 	return ""
 }
+
+// URI is the database server the tests use.
+func URI(t testing.TB) string { return database(t) }
