@@ -1,0 +1,37 @@
+package locality
+
+import "testing"
+
+func TestTheListIsComplete(t *testing.T) {
+	d, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	communes := 0
+	for _, p := range d.Provinces {
+		communes += len(p.Communes)
+	}
+	if len(d.Provinces) != 34 || communes != 3321 {
+		t.Fatalf("%d provinces and %d communes, want 34 and 3,321", len(d.Provinces), communes)
+	}
+}
+
+func TestSearchWithoutDiacritics(t *testing.T) {
+	d, _ := Load()
+	hn := d.Province("1")
+	for typed, want := range map[string]string{"ba dinh": "Phường Ba Đình", "BA ĐÌNH": "Phường Ba Đình", "phuong  hoan kiem": "Phường Hoàn Kiếm", "Hoàn Kiếm": "Phường Hoàn Kiếm"} {
+		got := hn.Search(typed)
+		if len(got) != 1 || got[0].Name != want {
+			t.Errorf("Search(%q) = %v, want only %s", typed, got, want)
+		}
+	}
+	if len(hn.Search("phu")) < 2 {
+		t.Error("a partial name should offer several choices")
+	}
+	if len(hn.Search("khong co xa nay")) != 0 || len(hn.Search("  ")) != 0 {
+		t.Error("nonsense matched")
+	}
+	if Fold("Đặng Thị Ngọc Ánh") != "dang thi ngoc anh" {
+		t.Errorf("Fold: %q", Fold("Đặng Thị Ngọc Ánh"))
+	}
+}
