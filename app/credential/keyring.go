@@ -220,6 +220,19 @@ func (k *Keyring) JWKS() ([]byte, error) {
 // Verify is the package-level Verify plus a check that the credential was
 // issued by one of this keyring's keys; any other issuer is ErrUnknownKey.
 func (k *Keyring) Verify(doc []byte, statusList StatusListFunc) (*Verified, error) {
+	// Someone else's credential is refused before any costly work.
+	var head struct {
+		Issuer json.RawMessage `json:"issuer"`
+	}
+	if len(doc) <= maxDocBytes && json.Unmarshal(doc, &head) == nil {
+		var issuer profileJSON
+		if json.Unmarshal(head.Issuer, &issuer.ID) != nil {
+			_ = json.Unmarshal(head.Issuer, &issuer)
+		}
+		if issuer.ID != "" && k.byDID(issuer.ID) == nil {
+			return nil, fmt.Errorf("%w: issuer %s is not one of this platform's keys", ErrUnknownKey, shortDID(issuer.ID))
+		}
+	}
 	v, err := Verify(doc, statusList)
 	if err != nil {
 		return v, err

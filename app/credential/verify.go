@@ -33,9 +33,15 @@ type looseVC struct {
 }
 
 func verify(raw []byte, statusList StatusListFunc, now time.Time) (*Verified, error) {
+	if len(raw) > maxDocBytes {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrMalformed, maxDocBytes)
+	}
 	var doc map[string]any
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if err := checkShape(doc, 0, new(int)); err != nil {
+		return nil, err
 	}
 	var vc looseVC
 	if err := json.Unmarshal(raw, &vc); err != nil {
@@ -176,4 +182,45 @@ func remarshal(in, out any) error {
 		return err
 	}
 	return json.Unmarshal(b, out)
+}
+
+// Canonicalising a document costs time that grows steeply with blank nodes
+// that refer to each other; a few kilobytes crafted that way keep a core
+// busy for minutes. Our credentials are small, name every node, and nest
+// shallowly, so anything else is refused before it is canonicalised.
+const (
+	maxDocBytes = 64 << 10
+	maxNodes    = 400
+	maxDepth    = 16
+)
+
+func checkShape(v any, depth int, nodes *int) error {
+	if depth > maxDepth {
+		return fmt.Errorf("%w: nested deeper than %d", ErrMalformed, maxDepth)
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		if *nodes++; *nodes > maxNodes {
+			return fmt.Errorf("%w: more than %d objects", ErrMalformed, maxNodes)
+		}
+		for k, x := range v {
+			if strings.HasPrefix(k, "_:") {
+				return fmt.Errorf("%w: blank node identifiers are not accepted", ErrMalformed)
+			}
+			if err := checkShape(x, depth+1, nodes); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if err := checkShape(x, depth+1, nodes); err != nil {
+				return err
+			}
+		}
+	case string:
+		if strings.HasPrefix(v, "_:") {
+			return fmt.Errorf("%w: blank node identifiers are not accepted", ErrMalformed)
+		}
+	}
+	return nil
 }

@@ -28,7 +28,10 @@ func listID(did string) string {
 	return id
 }
 
-func (s *Server) signCredential(ct *store.Certificate) ([]byte, error) {
+// signCredential signs ct under the holder name given: the full name for
+// the holder's own copy, the name as the verification page shows it for
+// the public one.
+func (s *Server) signCredential(ct *store.Certificate, holder string) ([]byte, error) {
 	co := s.courses.Get(ct.Course)
 	ach := credential.Achievement{
 		ID: s.cfg.BaseURL + "/courses/" + ct.Course, Name: ct.Course, Type: "Course", Language: "vi",
@@ -43,7 +46,7 @@ func (s *Server) signCredential(ct *store.Certificate) ([]byte, error) {
 	}
 	return s.keys.Sign(credential.Issue{
 		CredentialURL: s.verifyURL(ct.Code),
-		Subject:       credential.Subject{Name: ct.Holder},
+		Subject:       credential.Subject{Name: holder},
 		Achievement:   ach,
 		IssuedAt:      ct.IssuedAt,
 		IssuerName:    s.msgs.T("vi", "app.name"),
@@ -54,7 +57,8 @@ func (s *Server) signCredential(ct *store.Certificate) ([]byte, error) {
 }
 
 // credentialJSON is the certificate as a signed Open Badges 3.0
-// credential, public like the verification page it mirrors.
+// credential, public like the verification page it mirrors, and like it
+// naming the holder only as the holder chose (Luật 91/2025/QH15).
 func (s *Server) credentialJSON(c *fiber.Ctx) error {
 	code, err := certcode.Parse(c.Params("code"))
 	if err != nil {
@@ -64,15 +68,33 @@ func (s *Server) credentialJSON(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	doc, err := s.signCredential(ct)
-	if err != nil {
-		return err
+	holder := maskName(ct.Holder)
+	if ct.ShowFullName {
+		holder = ct.Holder
 	}
 	if err := s.store.RecordVerification(c.UserContext(), ct.Code, "credential", s.now()); err != nil {
 		return err
 	}
+	return s.sendCredential(c, ct, holder)
+}
+
+// myCredential is the holder's own copy, with the full name, to present
+// to an employer or keep in a wallet.
+func (s *Server) myCredential(c *fiber.Ctx) error {
+	ct, err := s.certParam(c)
+	if err != nil {
+		return err
+	}
+	return s.sendCredential(c, ct, ct.Holder)
+}
+
+func (s *Server) sendCredential(c *fiber.Ctx, ct *store.Certificate, holder string) error {
+	doc, err := s.signCredential(ct, holder)
+	if err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderContentType, "application/vc+ld+json")
-	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+certcode.Format(ct.Code)+`.json"`)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+certcode.Format(ct.Code)+`.json"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(doc)
 }

@@ -32,7 +32,7 @@ func TestIndependentVerifierAcceptsIssuedCredentials(t *testing.T) {
 	dir := t.TempDir()
 
 	fetch := func() (cred, list string) {
-		c := anyone.Get("/credentials/" + code + ".json")
+		c := holder.Get("/certificates/" + code + "/credential.json")
 		mustStatus(t, "credential", c, http.StatusOK)
 		var doc struct {
 			Issuer struct {

@@ -54,6 +54,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/certificates", needUser, s.myCertificates)
 	app.Get("/certificates/:code", needUser, s.certificate)
 	app.Get("/certificates/:code/certificate.pdf", needUser, s.certificatePDF)
+	app.Get("/certificates/:code/credential.json", needUser, s.myCredential)
 	app.Post("/certificates/:code/privacy", needUser, s.certificatePrivacy)
 
 	app.Get("/v", s.verifyForm)

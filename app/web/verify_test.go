@@ -112,8 +112,17 @@ func TestRevocationShowsEverywhere(t *testing.T) {
 	code := passCourse(t, rig, holder, "vneid")
 	employer := rig.Client(t)
 
-	cred := employer.Get("/credentials/" + code + ".json")
-	mustStatus(t, "credential", cred, http.StatusOK)
+	public := employer.Get("/credentials/" + code + ".json")
+	mustStatus(t, "public credential", public, http.StatusOK)
+	if strings.Contains(public.Body, "Hồ Ngọc Hà") || !strings.Contains(public.Body, "Hồ N. H.") {
+		t.Fatal("the public credential names the holder in full though she did not choose it")
+	}
+	if r := verifyCred(t, employer, public.Body); r["verified"] != true {
+		t.Fatalf("the public credential does not verify: %v", r)
+	}
+	mustStatus(t, "someone else's credential copy", employer.Get("/certificates/"+code+"/credential.json"), http.StatusFound)
+	cred := holder.Get("/certificates/" + code + "/credential.json")
+	mustStatus(t, "holder's credential", cred, http.StatusOK)
 	if r := verifyCred(t, employer, cred.Body); r["verified"] != true {
 		t.Fatalf("a fresh credential does not verify: %v", r)
 	}
