@@ -48,6 +48,9 @@ func (s *Store) OpenAttempt(ctx context.Context, userID, course string) (*Attemp
 // had already been submitted (a double click or a resend), and then
 // changes nothing.
 func (s *Store) SubmitAttempt(ctx context.Context, a *Attempt) (bool, error) {
+	if ok, err := s.claim(ctx, "submit:"+a.ID); !ok || err != nil {
+		return false, err
+	}
 	r, err := s.attempts().UpdateOne(ctx,
 		bson.M{"_id": a.ID, "user_id": a.UserID, "submitted": false},
 		bson.M{"$set": bson.M{"submitted": true, "submitted_at": a.At, "result": a.Result, "passed": a.Passed}})

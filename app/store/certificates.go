@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
@@ -39,38 +42,66 @@ func (s *Store) certificates() *mongoColl { return s.coll("certificates") }
 // force: its _id makes "once per learner and course" a unique key without
 // a transaction.
 type certSlot struct {
-	ID   string `bson:"_id"`
-	Code string `bson:"code"`
+	ID      string    `bson:"_id"`
+	Code    string    `bson:"code"`
+	Created time.Time `bson:"created"`
 }
 
+// ErrBusy says another request is issuing the same certificate right now.
+var ErrBusy = errors.New("certificate being issued")
+
+// slotTakeover is how long a slot may point to a certificate that was
+// never written (its issue failed half-way) before another issue takes it.
+const slotTakeover = time.Minute
+
 // IssueCertificate issues c unless the learner already holds one for the
-// course, in which case it returns the existing one and false.
-func (s *Store) IssueCertificate(ctx context.Context, c *Certificate) (*Certificate, bool, error) {
-	slot := progressID(c.UserID, c.Course)
-	if _, err := s.coll("cert_slots").InsertOne(ctx, certSlot{ID: slot, Code: c.Code}); err != nil {
+// course, in which case it returns that one and false. A certificate
+// revoked without replacement before earnedAt (a later pass) gives way to
+// a new one; an older pass never brings a revoked certificate back.
+func (s *Store) IssueCertificate(ctx context.Context, c *Certificate, earnedAt time.Time) (*Certificate, bool, error) {
+	slots := s.coll("cert_slots")
+	id := progressID(c.UserID, c.Course)
+	for range 20 {
+		_, err := slots.InsertOne(ctx, certSlot{ID: id, Code: c.Code, Created: c.IssuedAt})
+		if err == nil {
+			return c, true, s.insertCertificate(ctx, c)
+		}
 		if duplicate(err) != ErrDuplicate {
 			return nil, false, err
 		}
-		existing, err := findOne[certSlot](ctx, s.coll("cert_slots"), bson.M{"_id": slot})
+		slot, err := findOne[certSlot](ctx, slots, bson.M{"_id": id})
 		if err != nil {
 			return nil, false, err
 		}
-		got, err := s.Certificate(ctx, existing.Code)
-		if err == ErrNotFound {
-			// The slot was taken by an issue that failed before inserting the
-			// certificate: finish it with this one.
-			if _, err := s.coll("cert_slots").UpdateOne(ctx, bson.M{"_id": slot}, bson.M{"$set": bson.M{"code": c.Code}}); err != nil {
+		got, err := s.Certificate(ctx, slot.Code)
+		switch {
+		case err == nil && (got.Status == CertValid || got.ReplacedBy != "" || !got.RevokedAt.Before(earnedAt)):
+			return got, false, nil
+		case err == nil, errors.Is(err, ErrNotFound) && c.IssuedAt.Sub(slot.Created) > slotTakeover:
+			// Revoked before this pass, or abandoned: take the slot over,
+			// only if no one else did meanwhile.
+			won, err := s.claim(ctx, "slot:"+id+":"+slot.Code)
+			if err != nil {
 				return nil, false, err
 			}
-			return c, true, s.insertCertificate(ctx, c)
+			if won {
+				if _, err := slots.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"code": c.Code, "created": c.IssuedAt}}); err != nil {
+					return nil, false, err
+				}
+				return c, true, s.insertCertificate(ctx, c)
+			}
+		case errors.Is(err, ErrNotFound):
+			// Another request holds the slot and is writing its certificate.
+			time.Sleep(25 * time.Millisecond)
+		default:
+			return nil, false, err
 		}
-		return got, false, err
 	}
-	return c, true, s.insertCertificate(ctx, c)
+	return nil, false, ErrBusy
 }
 
 func (s *Store) insertCertificate(ctx context.Context, c *Certificate) error {
-	idx, err := s.nextCounter(ctx, "status_index")
+	idx, err := s.nextStatusIndex(ctx)
 	if err != nil {
 		return err
 	}
@@ -113,6 +144,11 @@ func (s *Store) RevokedIndexes(ctx context.Context) ([]int, error) {
 // RevokeCertificate marks a valid certificate revoked; ErrNotFound when it
 // does not exist or is already revoked.
 func (s *Store) RevokeCertificate(ctx context.Context, code, reason, replacedBy string, at time.Time) error {
+	if ok, err := s.claim(ctx, "revoke:"+code); err != nil {
+		return err
+	} else if !ok {
+		return ErrNotFound
+	}
 	set := bson.M{"status": CertRevoked, "revoked_at": at, "revoke_reason": reason}
 	if replacedBy != "" {
 		set["replaced_by"] = replacedBy
@@ -127,16 +163,18 @@ func (s *Store) RevokeCertificate(ctx context.Context, code, reason, replacedBy 
 	return nil
 }
 
-// ReplaceCertificate issues next in place of old (revoked as replaced), for
-// a name correction. The slot points to the new code.
+// ReplaceCertificate issues next in place of old, for a name correction.
+// The old one is revoked first, on condition it is still valid, so a
+// second click finds it revoked (ErrNotFound) and issues nothing.
 func (s *Store) ReplaceCertificate(ctx context.Context, old *Certificate, next *Certificate, reason string, at time.Time) error {
+	if err := s.RevokeCertificate(ctx, old.Code, reason, next.Code, at); err != nil {
+		return err
+	}
 	if err := s.insertCertificate(ctx, next); err != nil {
 		return err
 	}
-	if _, err := s.coll("cert_slots").UpdateOne(ctx, bson.M{"_id": progressID(old.UserID, old.Course)}, bson.M{"$set": bson.M{"code": next.Code}}); err != nil {
-		return err
-	}
-	return s.RevokeCertificate(ctx, old.Code, reason, next.Code, at)
+	_, err := s.coll("cert_slots").UpdateOne(ctx, bson.M{"_id": progressID(old.UserID, old.Course)}, bson.M{"$set": bson.M{"code": next.Code, "created": at}})
+	return err
 }
 
 // SetShowFullName records the holder's choice for the verification page.
@@ -151,12 +189,29 @@ func (s *Store) SetShowFullName(ctx context.Context, userID, code string, show b
 	return nil
 }
 
-// nextCounter returns the next value of a named sequence, starting at 0.
-func (s *Store) nextCounter(ctx context.Context, name string) (int, error) {
+// nextStatusIndex allocates a position in the revocation status list that
+// no other certificate holds. A counter suggests where to start; the claim
+// makes the position this certificate's alone even when two issues race
+// (the embedded store's $inc is not atomic under concurrency).
+func (s *Store) nextStatusIndex(ctx context.Context) (int, error) {
 	var doc struct {
 		N int `bson:"n"`
 	}
-	err := s.coll("counters").FindOneAndUpdate(ctx, bson.M{"_id": name}, bson.M{"$inc": bson.M{"n": 1}},
-		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&doc)
-	return doc.N - 1, err
+	err := s.coll("counters").FindOne(ctx, bson.M{"_id": "status_index"}).Decode(&doc)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return 0, err
+	}
+	for n := doc.N; ; n++ {
+		won, err := s.claim(ctx, fmt.Sprintf("status_index:%d", n))
+		if err != nil {
+			return 0, err
+		}
+		if won {
+			err := retryRace(func() error {
+				_, err := s.coll("counters").UpdateOne(ctx, bson.M{"_id": "status_index"}, bson.M{"$max": bson.M{"n": n + 1}}, options.UpdateOne().SetUpsert(true))
+				return err
+			})
+			return n, err
+		}
+	}
 }

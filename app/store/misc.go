@@ -18,14 +18,19 @@ func (s *Store) SetupToken(ctx context.Context) (string, error) {
 	var doc struct {
 		Token string `bson:"token"`
 	}
-	err = s.coll("settings").FindOneAndUpdate(ctx, bson.M{"_id": "setup"},
-		bson.M{"$setOnInsert": bson.M{"token": NewID()}},
-		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&doc)
+	err = retryRace(func() error {
+		return s.coll("settings").FindOneAndUpdate(ctx, bson.M{"_id": "setup"},
+			bson.M{"$setOnInsert": bson.M{"token": NewID()}},
+			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&doc)
+	})
 	return doc.Token, err
 }
 
 // UseSetupToken consumes the token; false when it is wrong or used.
 func (s *Store) UseSetupToken(ctx context.Context, token string) (bool, error) {
+	if ok, err := s.claim(ctx, "setup:"+token); !ok || err != nil {
+		return false, err
+	}
 	r, err := s.coll("settings").DeleteOne(ctx, bson.M{"_id": "setup", "token": token})
 	if err != nil {
 		return false, err
@@ -101,10 +106,12 @@ func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now t
 	var doc struct {
 		N int `bson:"n"`
 	}
-	err := s.coll("ratelimit").FindOneAndUpdate(ctx,
-		bson.M{"_id": key + "@" + start.Format(time.RFC3339)},
-		bson.M{"$inc": bson.M{"n": 1}, "$setOnInsert": bson.M{"expires": start.Add(window)}},
-		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&doc)
+	err := retryRace(func() error {
+		return s.coll("ratelimit").FindOneAndUpdate(ctx,
+			bson.M{"_id": key + "@" + start.Format(time.RFC3339)},
+			bson.M{"$inc": bson.M{"n": 1}, "$setOnInsert": bson.M{"expires": start.Add(window)}},
+			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&doc)
+	})
 	return doc.N, err
 }
 

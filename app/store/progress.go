@@ -25,15 +25,17 @@ func progressID(userID, course string) string { return userID + "/" + course }
 
 // MarkLessonDone records a finished lesson; doing it twice changes nothing.
 func (s *Store) MarkLessonDone(ctx context.Context, userID, course, lesson string, at time.Time) error {
-	_, err := s.progress().UpdateOne(ctx,
-		bson.M{"_id": progressID(userID, course)},
-		bson.M{
-			"$addToSet":    bson.M{"lessons": lesson},
-			"$set":         bson.M{"updated": at},
-			"$setOnInsert": bson.M{"user_id": userID, "course": course},
-		},
-		options.UpdateOne().SetUpsert(true))
-	return err
+	return retryRace(func() error {
+		_, err := s.progress().UpdateOne(ctx,
+			bson.M{"_id": progressID(userID, course)},
+			bson.M{
+				"$addToSet":    bson.M{"lessons": lesson},
+				"$set":         bson.M{"updated": at},
+				"$setOnInsert": bson.M{"user_id": userID, "course": course},
+			},
+			options.UpdateOne().SetUpsert(true))
+		return err
+	})
 }
 
 // RecordScore keeps the best quiz score and whether the course is passed.
@@ -42,15 +44,17 @@ func (s *Store) RecordScore(ctx context.Context, userID, course string, percent 
 	if passed {
 		set["passed"] = true
 	}
-	_, err := s.progress().UpdateOne(ctx,
-		bson.M{"_id": progressID(userID, course)},
-		bson.M{
-			"$max":         bson.M{"best": percent},
-			"$set":         set,
-			"$setOnInsert": bson.M{"user_id": userID, "course": course, "lessons": bson.A{}},
-		},
-		options.UpdateOne().SetUpsert(true))
-	return err
+	return retryRace(func() error {
+		_, err := s.progress().UpdateOne(ctx,
+			bson.M{"_id": progressID(userID, course)},
+			bson.M{
+				"$max":         bson.M{"best": percent},
+				"$set":         set,
+				"$setOnInsert": bson.M{"user_id": userID, "course": course, "lessons": bson.A{}},
+			},
+			options.UpdateOne().SetUpsert(true))
+		return err
+	})
 }
 
 // ProgressOf returns a learner's progress in every course, by course id.

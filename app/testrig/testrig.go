@@ -264,14 +264,19 @@ func (r *Rig) QuizAnswers(t testing.TB, c *Client, courseID string, right bool) 
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("start quiz: status %d", res.Status)
 	}
-	attemptPath = res.Location
+	return res.Location, r.AnswersFor(t, courseID, res.Location, right)
+}
+
+// AnswersFor fills in the quiz form of the attempt at attemptPath.
+func (r *Rig) AnswersFor(t testing.TB, courseID, attemptPath string, right bool) url.Values {
+	t.Helper()
 	id := attemptPath[strings.LastIndex(attemptPath, "/")+1:]
 	a, err := r.P.Store.AttemptByAnyUser(context.Background(), id)
 	if err != nil {
 		t.Fatalf("attempt %s: %v", id, err)
 	}
 	co := r.P.Courses.Get(courseID)
-	form = url.Values{}
+	form := url.Values{}
 	for _, d := range a.Drawn {
 		q := co.Question(d.QuestionID)
 		key := "q_" + q.ID
@@ -295,7 +300,7 @@ func (r *Rig) QuizAnswers(t testing.TB, c *Client, courseID string, right bool) 
 			}
 		}
 	}
-	return attemptPath, form
+	return form
 }
 
 // PostJSON sends a JSON body, as another system would.

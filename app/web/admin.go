@@ -203,6 +203,9 @@ func (s *Server) adminRename(c *fiber.Ctx) error {
 		return err
 	}
 	if err := s.store.ReplaceCertificate(c.UserContext(), ct, &next, reason, now); err != nil {
+		if errors.Is(err, store.ErrNotFound) { // a second click: already replaced
+			return fail(fiber.StatusConflict, "admin.cert.already_revoked")
+		}
 		return err
 	}
 	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: now, Actor: user(c).ID, Action: store.ActCertReplace, Target: ct.Code, Detail: next.Code}); err != nil {

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -14,7 +15,8 @@ import (
 
 // issueCertificate gives u a certificate for co, once: a second pass, a
 // resent form or a retry after a failure returns the one already issued.
-func (s *Server) issueCertificate(c *fiber.Ctx, u *store.User, co *courses.Course, score int) (*store.Certificate, error) {
+// earnedAt is when the quiz was passed.
+func (s *Server) issueCertificate(c *fiber.Ctx, u *store.User, co *courses.Course, score int, earnedAt time.Time) (*store.Certificate, error) {
 	ct := &store.Certificate{
 		Code: certcode.New(), UserID: u.ID, Course: co.ID, Holder: u.Name, Score: score,
 		IssuedAt: s.now(), TeamID: u.TeamID, Commune: u.Commune, Status: store.CertValid,
@@ -24,7 +26,7 @@ func (s *Server) issueCertificate(c *fiber.Ctx, u *store.User, co *courses.Cours
 			ct.TeamName = t.Name
 		}
 	}
-	got, _, err := s.store.IssueCertificate(c.UserContext(), ct)
+	got, _, err := s.store.IssueCertificate(c.UserContext(), ct, earnedAt)
 	return got, err
 }
 

@@ -36,6 +36,8 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	case errors.As(err, &e):
 	case errors.Is(err, store.ErrNotFound):
 		e = errNotFound
+	case errors.Is(err, store.ErrBusy):
+		e = fail(fiber.StatusConflict, "error.busy")
 	case errors.As(err, &fe) && fe.Code < 500:
 		e = &Error{Status: fe.Code, Msg: "error.bad_request"}
 		if fe.Code == fiber.StatusNotFound || fe.Code == fiber.StatusMethodNotAllowed {

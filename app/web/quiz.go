@@ -139,14 +139,14 @@ func (s *Server) showQuiz(c *fiber.Ctx, co *courses.Course, a *store.Attempt, an
 		data["Passed"] = a.Passed
 		data["Percent"] = a.Result.Percent()
 		if a.Passed {
-			certs, err := s.store.CertificatesOf(c.UserContext(), a.UserID)
+			// Finishing a pass again is harmless, and completes one that a
+			// failure cut short after grading.
+			ct, err := s.afterPass(c, co, a)
 			if err != nil {
 				return err
 			}
-			for _, ct := range certs {
-				if ct.Course == co.ID && ct.Status == store.CertValid {
-					data["Certificate"] = ct
-				}
+			if ct.Status == store.CertValid {
+				data["Certificate"] = ct
 			}
 		}
 		return s.render(c, "quiz_result", "quiz.result.title", data)
@@ -231,17 +231,26 @@ func (s *Server) quizSubmit(c *fiber.Ctx) error {
 	}
 	if first {
 		u := user(c)
-		if err := s.store.RecordScore(c.UserContext(), u.ID, co.ID, res.Percent(), a.Passed, a.At); err != nil {
-			return err
-		}
 		if err := s.store.TouchUser(c.UserContext(), u.ID, a.At); err != nil {
 			return err
 		}
-		if a.Passed {
-			if _, err := s.issueCertificate(c, u, co, res.Percent()); err != nil {
+		if !a.Passed {
+			if err := s.store.RecordScore(c.UserContext(), u.ID, co.ID, res.Percent(), false, a.At); err != nil {
 				return err
 			}
+		} else if _, err := s.afterPass(c, co, a); err != nil {
+			return err
 		}
 	}
 	return c.Redirect("/courses/"+co.ID+"/quiz/"+a.ID, fiber.StatusSeeOther)
+}
+
+// afterPass records a passed attempt in the learner's progress and issues
+// the certificate. Both steps may run any number of times.
+func (s *Server) afterPass(c *fiber.Ctx, co *courses.Course, a *store.Attempt) (*store.Certificate, error) {
+	u := user(c)
+	if err := s.store.RecordScore(c.UserContext(), u.ID, co.ID, a.Result.Percent(), true, a.At); err != nil {
+		return nil, err
+	}
+	return s.issueCertificate(c, u, co, a.Result.Percent(), a.At)
 }

@@ -146,18 +146,26 @@ func (s *Server) render(c *fiber.Ctx, name, title string, data fiber.Map) error 
 	return c.Send(buf.Bytes())
 }
 
-// withQuery is the current page's URL with one query value set.
+// withQuery is a link to the current page with one query value set. It is
+// relative ("?lang=en"), so a path like //other.site can't make it leave
+// the site.
 func withQuery(c *fiber.Ctx, key, value string) string {
 	q, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
 	q.Set(key, value)
-	return c.Path() + "?" + q.Encode()
+	return "?" + q.Encode()
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
-// safeNext keeps a redirect after login on this site.
+// safeNext keeps a redirect after login on this site: a path of ours,
+// nothing a browser could read as another host (browsers drop tabs and
+// newlines and treat \ as /, so "/\t/evil" would leave).
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
 		return "/"
 	}
 	return next

@@ -49,6 +49,22 @@ func (s *Server) setup(c *fiber.Ctx) error {
 	u, err := s.store.UserByPhone(c.UserContext(), phone)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
+		u = nil
+	case err != nil:
+		return err
+	case !password.Check(u.PasswordHash, f.Password):
+		c.Status(fiber.StatusUnauthorized)
+		return s.render(c, "setup", "setup.title", fiber.Map{"Token": token, "Errors": forms.Errors{"phone": "setup.phone_taken"}, "Form": f})
+	}
+	// The token is used up before anyone is made admin, so two requests
+	// racing with one link make one admin, not two.
+	if used, err := s.store.UseSetupToken(c.UserContext(), token); err != nil || !used {
+		if err == nil {
+			err = errNotFound
+		}
+		return err
+	}
+	if u == nil {
 		u = &store.User{
 			ID: store.NewID(), Name: f.Name, NameFolded: locality.Fold(f.Name), Phone: phone,
 			PasswordHash: password.Hash(f.Password), Role: store.RoleAdmin,
@@ -57,19 +73,7 @@ func (s *Server) setup(c *fiber.Ctx) error {
 		if err := s.store.CreateUser(c.UserContext(), u); err != nil {
 			return err
 		}
-	case err != nil:
-		return err
-	case !password.Check(u.PasswordHash, f.Password):
-		c.Status(fiber.StatusUnauthorized)
-		return s.render(c, "setup", "setup.title", fiber.Map{"Token": token, "Errors": forms.Errors{"phone": "setup.phone_taken"}, "Form": f})
-	}
-	if used, err := s.store.UseSetupToken(c.UserContext(), token); err != nil || !used {
-		if err == nil {
-			err = errNotFound
-		}
-		return err
-	}
-	if err := s.store.SetUserRole(c.UserContext(), u.ID, store.RoleAdmin); err != nil {
+	} else if err := s.store.SetUserRole(c.UserContext(), u.ID, store.RoleAdmin); err != nil {
 		return err
 	}
 	_ = s.store.Audit(c.UserContext(), store.AuditEntry{At: now, Actor: u.ID, Action: store.ActSetupAdmin, Target: u.ID})

@@ -104,7 +104,7 @@ func seed(ctx context.Context, p *platform.Platform, n int) ([]string, error) {
 		}
 		c := &store.Certificate{Code: certcode.New(), UserID: u.ID, Course: course, Holder: u.Name, Score: 90,
 			IssuedAt: time.Now(), Commune: "4", Status: store.CertValid}
-		if _, _, err := p.Store.IssueCertificate(ctx, c); err != nil {
+		if _, _, err := p.Store.IssueCertificate(ctx, c, c.IssuedAt); err != nil {
 			return nil, err
 		}
 		codes = append(codes, c.Code)
