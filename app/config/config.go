@@ -22,8 +22,10 @@ type Config struct {
 	LogLevel   slog.Level // KNS_LOG_LEVEL
 	CoursesDir string     // KNS_COURSES_DIR: extra courses beside the built-in ones
 	KeyFile    string     // KNS_SIGNING_KEY_FILE: Ed25519 key for credentials instead of a generated one
-	// KNS_TRUSTED_PROXY=1: take the client's address from X-Forwarded-For.
-	TrustedProxy bool
+	// KNS_TRUSTED_PROXIES: addresses or CIDR ranges of the reverse proxies
+	// in front; from them only, the client's address is taken from the
+	// X-Real-IP header, which the proxy must set (overwriting any sent).
+	TrustedProxies []string
 	// KNS_VERIFY_LIMIT: certificate checks a client may make per minute;
 	// 0 turns the limit off (for load tests).
 	VerifyLimit int
@@ -54,12 +56,14 @@ func load(env func(string) string) (*Config, error) {
 		CoursesDir: get("KNS_COURSES_DIR", ""),
 		KeyFile:    get("KNS_SIGNING_KEY_FILE", ""),
 	}
-	switch v := get("KNS_TRUSTED_PROXY", ""); v {
-	case "", "0", "false":
-	case "1", "true":
-		c.TrustedProxy = true
-	default:
-		return nil, fmt.Errorf("KNS_TRUSTED_PROXY %q: want 1 or 0", v)
+	for _, p := range strings.Split(get("KNS_TRUSTED_PROXIES", ""), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return nil, fmt.Errorf("KNS_TRUSTED_PROXIES: %q is not an IP address or CIDR range", p)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
 	if c.VerifyLimit, err = strconv.Atoi(get("KNS_VERIFY_LIMIT", "30")); err != nil || c.VerifyLimit < 0 {
 		return nil, fmt.Errorf("KNS_VERIFY_LIMIT: want a number of checks per minute, 0 for none")

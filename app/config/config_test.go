@@ -20,6 +20,10 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("base URL follows the port, MONGODB_URI honoured: %+v", c)
 	}
 	c, _ = load(env(map[string]string{"KNS_BASE_URL": "https://kns.example.vn/", "KNS_MONGODB_URI": "mongodb://a", "MONGODB_URI": "mongodb://b"}))
+	c2, _ := load(env(map[string]string{"KNS_TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16"}))
+	if len(c2.TrustedProxies) != 2 {
+		t.Errorf("trusted proxies: %v", c2.TrustedProxies)
+	}
 	if c.BaseURL != "https://kns.example.vn" || !c.Secure() || c.MongoURI != "mongodb://a" {
 		t.Errorf("explicit settings: %+v", c)
 	}
@@ -28,7 +32,7 @@ func TestDefaults(t *testing.T) {
 func TestBadValuesAreNamed(t *testing.T) {
 	for name, val := range map[string]string{
 		"KNS_ADDR": "3000", "KNS_BASE_URL": "kns.example.vn", "KNS_LOG_LEVEL": "loud",
-		"KNS_TRUSTED_PROXY": "maybe", "KNS_VERIFY_LIMIT": "-1",
+		"KNS_TRUSTED_PROXIES": "10.0.0.1,proxy.local", "KNS_VERIFY_LIMIT": "-1",
 	} {
 		_, err := load(env(map[string]string{name: val}))
 		if err == nil || !strings.Contains(err.Error(), name) {

@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
@@ -113,6 +115,24 @@ func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now t
 			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&doc)
 	})
 	return doc.N, err
+}
+
+// Hits returns the count so far in the current window, without counting.
+func (s *Store) Hits(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
+	var doc struct {
+		N int `bson:"n"`
+	}
+	err := s.coll("ratelimit").FindOne(ctx, bson.M{"_id": key + "@" + now.Truncate(window).Format(time.RFC3339)}).Decode(&doc)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return 0, err
+	}
+	return doc.N, nil
+}
+
+// ClearHits forgets the current window's count.
+func (s *Store) ClearHits(ctx context.Context, key string, window time.Duration, now time.Time) error {
+	_, err := s.coll("ratelimit").DeleteOne(ctx, bson.M{"_id": key + "@" + now.Truncate(window).Format(time.RFC3339)})
+	return err
 }
 
 // PruneRateLimits drops finished windows, so the collection stays small.

@@ -145,11 +145,14 @@ func (s *Server) loginForm(c *fiber.Ctx) error {
 	return s.render(c, "login", "login.title", fiber.Map{"Next": safeNext(c.Query("next")), "Errors": forms.Errors{}})
 }
 
-// Too many wrong passwords for one phone number in this window locks
-// further tries until it ends, so passwords cannot be guessed online.
+// Too many wrong passwords for one phone number, or from one address, in
+// this window lock further tries until it ends, so passwords cannot be
+// guessed online. Only failures count, and a success clears the phone's
+// count, so a stranger's guesses cost the owner at most a short wait.
 const (
-	loginWindow   = 15 * time.Minute
-	loginAttempts = 10
+	loginWindow     = 15 * time.Minute
+	loginFailures   = 10
+	loginFailuresIP = 50
 )
 
 func (s *Server) login(c *fiber.Ctx) error {
@@ -166,11 +169,17 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if pw == "" {
 		return show(fiber.StatusUnprocessableEntity, "form.password.required")
 	}
-	n, err := s.store.Hit(c.UserContext(), "login:"+phone, loginWindow, s.now())
+	now := s.now()
+	byPhone, byIP := "login:"+phone, "login-ip:"+c.IP()
+	n, err := s.store.Hits(c.UserContext(), byPhone, loginWindow, now)
 	if err != nil {
 		return err
 	}
-	if n > loginAttempts {
+	m, err := s.store.Hits(c.UserContext(), byIP, loginWindow, now)
+	if err != nil {
+		return err
+	}
+	if n >= loginFailures || m >= loginFailuresIP {
 		return show(fiber.StatusTooManyRequests, "login.locked")
 	}
 	u, err := s.store.UserByPhone(c.UserContext(), phone)
@@ -182,7 +191,15 @@ func (s *Server) login(c *fiber.Ctx) error {
 		hash = u.PasswordHash
 	}
 	if !password.Check(hash, pw) || u == nil {
+		for _, k := range []string{byPhone, byIP} {
+			if _, err := s.store.Hit(c.UserContext(), k, loginWindow, now); err != nil {
+				return err
+			}
+		}
 		return show(fiber.StatusUnauthorized, "login.wrong")
+	}
+	if err := s.store.ClearHits(c.UserContext(), byPhone, loginWindow, now); err != nil {
+		return err
 	}
 	if err := s.signIn(c, u); err != nil {
 		return err

@@ -237,3 +237,21 @@ func TestHealthAndReadiness(t *testing.T) {
 		t.Error("login did not start a new session")
 	}
 }
+
+func TestLoginLockout(t *testing.T) {
+	rig := testrig.Start(t)
+	owner := rig.Register(t, "Chủ Tài Khoản", "0955111222", nil)
+	owner.Post("/logout", nil)
+	// Successful sign-ins never count against the owner.
+	for range 12 {
+		mustStatus(t, "owner signs in", owner.Post("/login", url.Values{"phone": {"0955111222"}, "password": {"mat-khau-123"}}), http.StatusSeeOther)
+		owner.Post("/logout", nil)
+	}
+	stranger := rig.Client(t)
+	for i := range 10 {
+		mustStatus(t, "guess", stranger.Post("/login", url.Values{"phone": {"0955111222"}, "password": {"doan-mo-" + string(rune('a'+i))}}), http.StatusUnauthorized)
+	}
+	res := stranger.Post("/login", url.Values{"phone": {"0955111222"}, "password": {"mat-khau-123"}})
+	mustStatus(t, "locked", res, http.StatusTooManyRequests)
+	mustContain(t, "locked", res.Body, "Hãy đợi 15 phút")
+}

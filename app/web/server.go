@@ -72,10 +72,12 @@ func New(d Deps) (*fiber.App, error) {
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
 	}
-	if d.Config.TrustedProxy {
+	if len(d.Config.TrustedProxies) > 0 {
 		// Behind a reverse proxy every request comes from the proxy; the
-		// client is the one it names.
-		cfg.ProxyHeader = fiber.HeaderXForwardedFor
+		// client is the one it names, believed only from the proxy itself.
+		cfg.ProxyHeader = "X-Real-IP"
+		cfg.EnableTrustedProxyCheck = true
+		cfg.TrustedProxies = d.Config.TrustedProxies
 	}
 	app := fiber.New(cfg)
 	s.routes(app)
