@@ -138,19 +138,43 @@ func (s *Server) signIn(c *fiber.Ctx, u *store.User) error {
 // site sets, which a form must echo in its _csrf field. Another site can
 // make a browser post, but cannot read the cookie to fill in the field.
 func (s *Server) withCSRF(c *fiber.Ctx) error {
-	tok := c.Cookies(cookieCSRF)
-	if len(tok) < 32 {
-		tok = randomToken()
-		s.cookie(c, cookieCSRF, tok, 0, true)
+	tok, err := base64.RawURLEncoding.DecodeString(c.Cookies(cookieCSRF))
+	if err != nil || len(tok) != 32 {
+		tok = make([]byte, 32)
+		_, _ = rand.Read(tok)
+		s.cookie(c, cookieCSRF, base64.RawURLEncoding.EncodeToString(tok), 0, true)
 	}
-	c.Locals(localCSRF, tok)
+	c.Locals(localCSRF, maskToken(tok))
 	if c.Method() == fiber.MethodPost {
-		sent := c.FormValue("_csrf")
-		if c.Cookies(cookieCSRF) == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(c.Cookies(cookieCSRF))) != 1 {
+		sent, ok := unmaskToken(c.FormValue("_csrf"))
+		if c.Cookies(cookieCSRF) == "" || !ok || subtle.ConstantTimeCompare(sent, tok) != 1 {
 			return errCSRF
 		}
 	}
 	return c.Next()
+}
+
+// maskToken hides the token under a fresh random pad on every page, so
+// that compressed pages never repeat the same secret bytes (BREACH).
+func maskToken(tok []byte) string {
+	out := make([]byte, 2*len(tok))
+	_, _ = rand.Read(out[:len(tok)])
+	for i, b := range tok {
+		out[len(tok)+i] = out[i] ^ b
+	}
+	return base64.RawURLEncoding.EncodeToString(out)
+}
+
+func unmaskToken(s string) ([]byte, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) != 64 {
+		return nil, false
+	}
+	tok := make([]byte, 32)
+	for i := range tok {
+		tok[i] = b[i] ^ b[32+i]
+	}
+	return tok, true
 }
 
 // needUser sends a visitor to the login page, and back here after it.
