@@ -24,8 +24,11 @@ func Clean(s string) string {
 	return strings.Join(strings.Fields(norm.NFC.String(s)), " ")
 }
 
-// Name checks a person's full name: letters of any script with their
-// diacritics, spaces, and the marks names use (' - .).
+// Name checks a person's full name: Latin letters with their diacritics
+// (Vietnamese and the Latin scripts of Vietnam's ethnic languages),
+// spaces, and the marks names use (' - .), with at least two letters.
+// Certificates print names in a font that has these letters; a script it
+// lacks would print as empty boxes.
 func Name(s string) string {
 	switch {
 	case s == "":
@@ -35,10 +38,18 @@ func Name(s string) string {
 	case utf8.RuneCountInString(s) < 2:
 		return "form.name.too_short"
 	}
+	letters := 0
 	for _, r := range s {
-		if !unicode.IsLetter(r) && !unicode.Is(unicode.Mn, r) && r != ' ' && r != '\'' && r != '-' && r != '.' {
+		switch {
+		case unicode.Is(unicode.Latin, r):
+			letters++
+		case unicode.Is(unicode.Mn, r) && letters > 0, r == ' ', r == '\'', r == '-', r == '.':
+		default:
 			return "form.name.invalid"
 		}
+	}
+	if letters < 2 {
+		return "form.name.invalid"
 	}
 	return ""
 }

@@ -22,7 +22,7 @@ func TestNames(t *testing.T) {
 			t.Errorf("Name(%q) = %s, want accepted", ok, msg)
 		}
 	}
-	for _, bad := range []string{"", "A", "<script>", "Nguyễn 123", string(make([]byte, 81))} {
+	for _, bad := range []string{"", "A", "<script>", "Nguyễn 123", string(make([]byte, 81)), "..", "- -", "\u0301\u0301\u0301", "王小明 李"} {
 		if msg := Name(Clean(bad)); msg == "" {
 			t.Errorf("Name(%q) accepted", bad)
 		}

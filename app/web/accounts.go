@@ -32,7 +32,7 @@ func parseRegister(c *fiber.Ctx) registerForm {
 		Province:    strings.TrimSpace(c.FormValue("province")),
 		Commune:     forms.Clean(c.FormValue("commune")),
 		CommuneCode: strings.TrimSpace(c.FormValue("commune_code")),
-		Team:        strings.TrimSpace(c.FormValue("team")),
+		Team:        strings.ToUpper(strings.TrimSpace(c.FormValue("team"))),
 		Consent:     c.FormValue("consent") == "yes",
 	}
 }
@@ -41,8 +41,16 @@ func (s *Server) registerForm(c *fiber.Ctx) error {
 	if user(c) != nil {
 		return c.Redirect("/")
 	}
-	f := registerForm{Team: strings.ToUpper(c.Query("team"))}
-	return s.showRegister(c, f, forms.Errors{}, nil)
+	f := registerForm{Team: strings.ToUpper(strings.TrimSpace(c.Query("team")))}
+	errs := forms.Errors{}
+	if f.Team != "" {
+		if _, err := s.store.Team(c.UserContext(), f.Team); err != nil {
+			// A mistyped or old poster: sign up anyway, without a team.
+			errs.Check("team", "form.team.unknown")
+			f.Team = ""
+		}
+	}
+	return s.showRegister(c, f, errs, nil)
 }
 
 func (s *Server) showRegister(c *fiber.Ctx, f registerForm, errs forms.Errors, choices []*locality.Commune) error {
@@ -105,6 +113,7 @@ func (s *Server) register(c *fiber.Ctx) error {
 		var err error
 		if team, err = s.store.Team(c.UserContext(), f.Team); err != nil {
 			errs.Check("team", "form.team.unknown")
+			f.Team = "" // so that sending the form again signs up without it
 		}
 	}
 	if len(errs) > 0 {

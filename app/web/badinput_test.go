@@ -76,6 +76,16 @@ func TestRegisterRejectsBadInput(t *testing.T) {
 			t.Error("no list of choices")
 		}
 	})
+	t.Run("unknown team can be dropped", func(t *testing.T) {
+		c := rig.Client(t)
+		mustContain(t, "poster with a wrong code", c.Get("/register?team=zzzzzz").Body, "Bạn vẫn có thể đăng ký")
+		res := c.Post("/register", with("team", "zzzzzz"))
+		mustStatus(t, "unknown team", res, http.StatusUnprocessableEntity)
+		if strings.Contains(res.Body, `name="team"`) {
+			t.Fatal("the unknown team code stays in the form, so it can never be sent")
+		}
+		mustStatus(t, "sent again", c.Post("/register", with("team", "<delete>")), http.StatusSeeOther)
+	})
 	t.Run("input kept", func(t *testing.T) {
 		res := rig.Client(t).Post("/register", with("password", "1"))
 		if !strings.Contains(res.Body, `value="Lò Văn Pọm"`) || !strings.Contains(res.Body, `value="0944444444"`) {
