@@ -11,6 +11,20 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
+// Reasons for revoking a certificate. The public sees the reason by its
+// fixed wording; an admin's free-text note goes to the audit log only, since
+// it may name people.
+const (
+	ReasonError    = "error"
+	ReasonFraud    = "fraud"
+	ReasonRequest  = "request"
+	ReasonOther    = "other"
+	ReasonReplaced = "replaced"
+)
+
+// RevokeReasons are the reasons an admin may choose.
+var RevokeReasons = []string{ReasonError, ReasonFraud, ReasonRequest, ReasonOther}
+
 // Certificate statuses.
 const (
 	CertValid   = "valid"

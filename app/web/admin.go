@@ -2,6 +2,8 @@ package web
 
 import (
 	"errors"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,10 +16,15 @@ import (
 
 type teamForm struct {
 	Name, Province, Commune, CommuneCode, Leader string
+	// Code is the new team's join code, drawn when the form is shown: a
+	// double click or a resend then meets the team it already made.
+	Code string
 }
 
+var teamCode = regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{6}$`)
+
 func (s *Server) adminHome(c *fiber.Ctx) error {
-	return s.showAdmin(c, teamForm{}, forms.Errors{}, nil)
+	return s.showAdmin(c, teamForm{Code: certcode.Short(6)}, forms.Errors{}, nil)
 }
 
 func (s *Server) showAdmin(c *fiber.Ctx, f teamForm, errs forms.Errors, choices []*locality.Commune) error {
@@ -57,7 +64,10 @@ func (s *Server) adminCreateTeam(c *fiber.Ctx) error {
 	f := teamForm{
 		Name: forms.Clean(c.FormValue("name")), Province: c.FormValue("province"),
 		Commune: forms.Clean(c.FormValue("commune")), CommuneCode: c.FormValue("commune_code"),
-		Leader: strings.TrimSpace(c.FormValue("leader")),
+		Leader: strings.TrimSpace(c.FormValue("leader")), Code: c.FormValue("code"),
+	}
+	if !teamCode.MatchString(f.Code) {
+		f.Code = certcode.Short(6)
 	}
 	errs := forms.Errors{}
 	errs.Check("name", forms.Text(f.Name, forms.TextMax))
@@ -67,9 +77,8 @@ func (s *Server) adminCreateTeam(c *fiber.Ctx) error {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.showAdmin(c, f, errs, choices)
 	}
-	t := &store.Team{Name: f.Name, Province: commune.Province.Code, Commune: commune.Code, LeaderID: leader.ID, Created: s.now()}
-	for range 5 { // a clash of random codes is rare; try again
-		t.ID = certcode.Short(6)
+	t := &store.Team{ID: f.Code, Name: f.Name, Province: commune.Province.Code, Commune: commune.Code, LeaderID: leader.ID, Created: s.now()}
+	for range 5 {
 		err := s.store.CreateTeam(c.UserContext(), t)
 		if err == nil {
 			break
@@ -77,6 +86,10 @@ func (s *Server) adminCreateTeam(c *fiber.Ctx) error {
 		if !errors.Is(err, store.ErrDuplicate) {
 			return err
 		}
+		if old, err := s.store.Team(c.UserContext(), t.ID); err == nil && old.Name == t.Name && old.Commune == t.Commune {
+			return c.Redirect("/admin?saved="+t.ID, fiber.StatusSeeOther) // the same form, sent again
+		}
+		t.ID = certcode.Short(6) // a rare clash with another team's code
 	}
 	if err := s.appoint(c, t, leader); err != nil {
 		return err
@@ -150,6 +163,7 @@ func (s *Server) adminCertificate(c *fiber.Ctx) error {
 
 func (s *Server) showAdminCert(c *fiber.Ctx, ct *store.Certificate, errs forms.Errors) error {
 	return s.render(c, "admin_cert", "admin.cert.title", fiber.Map{
+		"Reasons": store.RevokeReasons, "Reason": c.FormValue("reason"), "Note": c.FormValue("note"),
 		"Cert": ct, "Code": certcode.Format(ct.Code), "Course": s.courses.Get(ct.Course), "Errors": errs,
 		"Replacement": certcode.Format(ct.ReplacedBy),
 	})
@@ -162,10 +176,17 @@ func (s *Server) adminRevoke(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	reason := forms.Clean(c.FormValue("reason"))
-	if msg := forms.Text(reason, forms.TextMax); msg != "" {
+	reason, note := c.FormValue("reason"), forms.Clean(c.FormValue("note"))
+	errs := forms.Errors{}
+	if !slices.Contains(store.RevokeReasons, reason) {
+		errs.Check("reason", "admin.cert.reason.required")
+	}
+	if len([]rune(note)) > forms.TextMax {
+		errs.Check("note", "form.too_long")
+	}
+	if len(errs) > 0 {
 		c.Status(fiber.StatusUnprocessableEntity)
-		return s.showAdminCert(c, ct, forms.Errors{"reason": msg})
+		return s.showAdminCert(c, ct, errs)
 	}
 	if err := s.store.RevokeCertificate(c.UserContext(), ct.Code, reason, "", s.now()); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -173,7 +194,7 @@ func (s *Server) adminRevoke(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: s.now(), Actor: user(c).ID, Action: store.ActCertRevoke, Target: ct.Code, Detail: reason}); err != nil {
+	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: s.now(), Actor: user(c).ID, Action: store.ActCertRevoke, Target: ct.Code, Detail: strings.TrimSpace(reason + " " + note)}); err != nil {
 		return err
 	}
 	return c.Redirect("/admin/certificates/"+certcode.Format(ct.Code), fiber.StatusSeeOther)
@@ -198,7 +219,7 @@ func (s *Server) adminRename(c *fiber.Ctx) error {
 	next := *ct
 	next.Code, next.Holder, next.IssuedAt = certcode.New(), name, now
 	next.ShowFullName = false
-	reason := s.msgs.T("vi", "admin.cert.replaced_reason")
+	reason := store.ReasonReplaced
 	if err := s.store.SetUserName(c.UserContext(), ct.UserID, name, locality.Fold(name)); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}

@@ -60,6 +60,9 @@ func TestTemplatesAndHandlersUseKnownMessages(t *testing.T) {
 	for _, c := range []string{"page", "json", "credential"} {
 		used["channel."+c] = "dynamic"
 	}
+	for _, r := range append(store.RevokeReasons, store.ReasonReplaced) {
+		used["revoke.reason."+r] = "dynamic"
+	}
 	for _, a := range store.AuditActions {
 		used["audit.action."+a] = "dynamic"
 	}

@@ -183,6 +183,7 @@ func (s *Server) verifyJSON(c *fiber.Ctx) error {
 	if v.Status == statusRevoked {
 		out["revoked_at"] = ct.RevokedAt.UTC().Format(time.RFC3339)
 		out["revoke_reason"] = ct.RevokeReason
+		out["revoke_reason_text"] = fiber.Map{"vi": s.msgs.T("vi", "revoke.reason."+ct.RevokeReason), "en": s.msgs.T("en", "revoke.reason."+ct.RevokeReason)}
 		if v.Replace != "" {
 			out["replaced_by"] = v.Replace
 		}
