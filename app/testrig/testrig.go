@@ -78,6 +78,12 @@ type Rig struct {
 // Start runs a platform for one test; it stops when the test ends.
 func Start(t testing.TB) *Rig {
 	t.Helper()
+	return StartWith(t, nil)
+}
+
+// StartWith is Start with settings changed by set.
+func StartWith(t testing.TB, set func(*config.Config)) *Rig {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -87,6 +93,9 @@ func Start(t testing.TB) *Rig {
 		Addr: ln.Addr().String(), DataDir: t.TempDir(), MongoURI: database(t),
 		Database: fmt.Sprintf("kns_test_%d_%d", os.Getpid(), dbSeq.Add(1)), BaseURL: base,
 		LogLevel: slog.LevelWarn, VerifyLimit: 30,
+	}
+	if set != nil {
+		set(cfg)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
@@ -108,10 +117,11 @@ func Start(t testing.TB) *Rig {
 // Client is a browser-like HTTP client: it keeps cookies and does not
 // follow redirects, so tests see them.
 type Client struct {
-	t    testing.TB
-	r    *Rig
-	http *http.Client
-	Lang string // sent as Accept-Language when set
+	t      testing.TB
+	r      *Rig
+	http   *http.Client
+	Lang   string      // sent as Accept-Language when set
+	Header http.Header // more headers for GET requests
 }
 
 // Client returns a new client with no cookies.
@@ -154,6 +164,9 @@ func (c *Client) Get(path string) *Resp {
 	req, err := http.NewRequest(http.MethodGet, c.r.URL+path, nil)
 	if err != nil {
 		c.t.Fatal(err)
+	}
+	for k, v := range c.Header {
+		req.Header[k] = v
 	}
 	return c.do(req)
 }

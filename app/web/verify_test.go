@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"kynangso/app/certcode"
+	"kynangso/app/config"
 	"kynangso/app/store"
 	"kynangso/app/testrig"
 	"kynangso/app/testtools"
@@ -228,4 +230,29 @@ func pdfText(t *testing.T, pdf string) string {
 		t.Fatalf("pdftotext: %v", err)
 	}
 	return string(out)
+}
+
+// Behind a trusted proxy, each client is limited on its own; a header
+// from anyone else changes nothing.
+func TestRateLimitBehindAProxy(t *testing.T) {
+	rig := testrig.StartWith(t, func(c *config.Config) { c.TrustedProxies = []string{"127.0.0.1"} })
+	c := rig.Client(t)
+	for i := range 40 {
+		c.Header = http.Header{"X-Real-Ip": {fmt.Sprintf("203.0.113.%d", i)}}
+		if r := c.Get("/api/v1/verify/0000-0000-0000"); r.Status != http.StatusNotFound {
+			t.Fatalf("client %d behind the proxy: status %d", i, r.Status)
+		}
+	}
+	direct := testrig.Start(t)
+	d := direct.Client(t)
+	got := 0
+	for i := range 40 {
+		d.Header = http.Header{"X-Real-Ip": {fmt.Sprintf("203.0.113.%d", i)}}
+		if d.Get("/api/v1/verify/0000-0000-0000").Status == http.StatusTooManyRequests {
+			got++
+		}
+	}
+	if got == 0 {
+		t.Fatal("without a trusted proxy, a forged X-Real-IP escaped the limit")
+	}
 }
