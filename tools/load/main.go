@@ -77,7 +77,9 @@ func run(duration time.Duration, clients, certs int) error {
 		{"verify page /v/{code}", func(i int) string { return "/v/" + certcode.Format(codes[i%len(codes)]) }},
 		{"verify JSON", func(i int) string { return "/api/v1/verify/" + codes[i%len(codes)] }},
 		{"unknown code", func(i int) string { return "/v/0000-0000-0000" }},
-		{"lesson page", func(i int) string { return "/courses/" + course.ID + "/lessons/" + course.Lessons[i%len(course.Lessons)].ID }},
+		{"lesson page", func(i int) string {
+			return "/courses/" + course.ID + "/lessons/" + course.Lessons[i%len(course.Lessons)].ID
+		}},
 		{"catalogue /", func(i int) string { return "/" }},
 		{"QR PNG", func(i int) string { return "/certificates/" + codes[i%len(codes)] + "/qr.png" }},
 	}
