@@ -53,10 +53,11 @@ const (
 	ActTeamLeader  = "team.leader"
 	ActCertRevoke  = "certificate.revoke"
 	ActCertReplace = "certificate.replace"
+	ActResetCode   = "password.reset_code"
 )
 
 // AuditActions lists every audit action.
-var AuditActions = []string{ActSetupAdmin, ActTeamCreate, ActTeamLeader, ActCertRevoke, ActCertReplace}
+var AuditActions = []string{ActSetupAdmin, ActTeamCreate, ActTeamLeader, ActCertRevoke, ActCertReplace, ActResetCode}
 
 // AuditEntry records who did what to what, for accountability.
 type AuditEntry struct {

@@ -41,6 +41,8 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/login", s.loginForm)
 	app.Post("/login", s.login)
 	app.Post("/logout", s.logout)
+	app.Get("/reset", s.resetForm)
+	app.Post("/reset", s.reset)
 	app.Get("/setup/:token", s.setupForm)
 	app.Post("/setup/:token", s.setup)
 
@@ -69,6 +71,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/teams/:code", needUser, s.teamDashboard)
 	app.Get("/teams/:code/members.csv", needUser, s.teamCSV)
 	app.Get("/teams/:code/certificates.pdf", needUser, s.teamCertificatesPDF)
+	app.Post("/teams/:code/members/:user/reset", needUser, s.makeResetCode)
 
 	app.Get("/admin", needAdmin, s.adminHome)
 	app.Post("/admin/teams", needAdmin, s.adminCreateTeam)
