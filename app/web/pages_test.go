@@ -51,7 +51,7 @@ func TestPagesFitAPhone(t *testing.T) {
 	type visit struct{ name, path string }
 	anon := []visit{
 		{"home", "/"}, {"register", "/register"}, {"login", "/login"}, {"join", "/join/" + team},
-		{"verify-form", "/v"}, {"verify-valid", "/v/" + code}, {"verify-revoked", "/v/" + revoked},
+		{"verify-form", "/v"}, {"reset", "/reset"}, {"verify-valid", "/v/" + code}, {"verify-revoked", "/v/" + revoked},
 		{"verify-unknown", "/v/0000-0000-0000"}, {"verify-mistyped", "/v/0000-0000-0001"},
 		{"not-found", "/khong-co-trang-nay"},
 	}
