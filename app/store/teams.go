@@ -45,3 +45,12 @@ func (s *Store) TeamsLedBy(ctx context.Context, userID string) ([]Team, error) {
 func (s *Store) SetTeamLeader(ctx context.Context, teamID, userID string) error {
 	return s.updateByID(ctx, s.teams(), teamID, bson.M{"$set": bson.M{"leader_id": userID}})
 }
+
+// TeamCounts returns a team's number of members and of valid certificates.
+func (s *Store) TeamCounts(ctx context.Context, teamID string) (members, certs int64, err error) {
+	if members, err = s.users().CountDocuments(ctx, bson.M{"team_id": teamID}); err != nil {
+		return 0, 0, err
+	}
+	certs, err = s.certificates().CountDocuments(ctx, bson.M{"team_id": teamID, "status": CertValid})
+	return members, certs, err
+}

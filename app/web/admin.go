@@ -33,12 +33,18 @@ func (s *Server) showAdmin(c *fiber.Ctx, f teamForm, errs forms.Errors, choices 
 		return err
 	}
 	leaders := map[string]*store.User{}
+	counts := map[string][2]int64{}
 	for _, t := range teams {
 		if u, err := s.store.UserByID(c.UserContext(), t.LeaderID); err == nil {
 			leaders[t.ID] = u
 		}
+		m, n, err := s.store.TeamCounts(c.UserContext(), t.ID)
+		if err != nil {
+			return err
+		}
+		counts[t.ID] = [2]int64{m, n}
 	}
-	data := fiber.Map{"Teams": teams, "Leaders": leaders, "Form": f, "Errors": errs, "Provinces": s.places.Provinces, "Choices": choices, "Saved": c.Query("saved")}
+	data := fiber.Map{"Teams": teams, "Leaders": leaders, "Counts": counts, "Form": f, "Errors": errs, "Provinces": s.places.Provinces, "Choices": choices, "Saved": c.Query("saved")}
 	if p := s.places.Province(f.Province); p != nil {
 		data["Communes"] = p.Communes
 	}

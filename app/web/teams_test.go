@@ -94,4 +94,5 @@ func TestTeamsFromSetupToLeaderTable(t *testing.T) {
 	}
 	mustStatus(t, "team certificates PDF", leader.Get("/teams/"+team.ID+"/certificates.pdf"), http.StatusOK)
 	mustStatus(t, "learner can't open admin", resident.Get("/admin"), http.StatusForbidden)
+	mustContain(t, "admin overview", admin.Get("/admin").Body, "3 thành viên · 1 chứng nhận còn hiệu lực")
 }
