@@ -97,13 +97,20 @@ func (s *Server) resolveCommune(f registerForm, errs forms.Errors) (*locality.Co
 	return nil, nil
 }
 
-func (s *Server) register(c *fiber.Ctx) error {
-	f := parseRegister(c)
-	errs := forms.Errors{}
+// checkAccount validates what every new account needs: a name, a phone
+// number (returned normalised) and a password.
+func checkAccount(f registerForm, errs forms.Errors) string {
 	errs.Check("name", forms.Name(f.Name))
 	phone, msg := forms.Phone(f.Phone)
 	errs.Check("phone", msg)
 	errs.Check("password", forms.Password(f.Password))
+	return phone
+}
+
+func (s *Server) register(c *fiber.Ctx) error {
+	f := parseRegister(c)
+	errs := forms.Errors{}
+	phone := checkAccount(f, errs)
 	commune, choices := s.resolveCommune(f, errs)
 	if !f.Consent {
 		errs.Check("consent", "form.consent.required")

@@ -128,14 +128,22 @@ func (s *Server) course(c *fiber.Ctx) error {
 	return s.render(c, "course", "", data)
 }
 
-func (s *Server) lesson(c *fiber.Ctx) error {
+func (s *Server) lessonParam(c *fiber.Ctx) (*courses.Course, *courses.Lesson, error) {
 	co, err := s.courseParam(c)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	l := co.Lesson(c.Params("lesson"))
 	if l == nil {
-		return errNotFound
+		return nil, nil, errNotFound
+	}
+	return co, l, nil
+}
+
+func (s *Server) lesson(c *fiber.Ctx) error {
+	co, l, err := s.lessonParam(c)
+	if err != nil {
+		return err
 	}
 	prog, err := s.progressOf(c)
 	if err != nil {
@@ -158,13 +166,9 @@ func (s *Server) lesson(c *fiber.Ctx) error {
 // lessonDone marks a lesson read and moves on to the next one, or back to
 // the course page after the last.
 func (s *Server) lessonDone(c *fiber.Ctx) error {
-	co, err := s.courseParam(c)
+	co, l, err := s.lessonParam(c)
 	if err != nil {
 		return err
-	}
-	l := co.Lesson(c.Params("lesson"))
-	if l == nil {
-		return errNotFound
 	}
 	u := user(c)
 	now := s.now()

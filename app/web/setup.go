@@ -36,10 +36,7 @@ func (s *Server) setup(c *fiber.Ctx) error {
 	}
 	f := parseRegister(c)
 	errs := forms.Errors{}
-	errs.Check("name", forms.Name(f.Name))
-	phone, msg := forms.Phone(f.Phone)
-	errs.Check("phone", msg)
-	errs.Check("password", forms.Password(f.Password))
+	phone := checkAccount(f, errs)
 	if len(errs) > 0 {
 		f.Password = ""
 		c.Status(fiber.StatusUnprocessableEntity)

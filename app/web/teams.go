@@ -142,12 +142,18 @@ func (s *Server) memberRows(c *fiber.Ctx, t *store.Team) ([]memberRow, error) {
 	return rows, nil
 }
 
-func (s *Server) teamDashboard(c *fiber.Ctx) error {
+// ledTeamRows loads the leader's team and its table.
+func (s *Server) ledTeamRows(c *fiber.Ctx) (*store.Team, []memberRow, error) {
 	t, err := s.ledTeam(c)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	rows, err := s.memberRows(c, t)
+	return t, rows, err
+}
+
+func (s *Server) teamDashboard(c *fiber.Ctx) error {
+	t, rows, err := s.ledTeamRows(c)
 	if err != nil {
 		return err
 	}
@@ -175,11 +181,7 @@ func (s *Server) cellText(lang string, m memberCell) string {
 // teamCSV gives the table as a file Excel opens with Vietnamese intact:
 // UTF-8 with a byte-order mark.
 func (s *Server) teamCSV(c *fiber.Ctx) error {
-	t, err := s.ledTeam(c)
-	if err != nil {
-		return err
-	}
-	rows, err := s.memberRows(c, t)
+	t, rows, err := s.ledTeamRows(c)
 	if err != nil {
 		return err
 	}
