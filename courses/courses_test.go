@@ -83,6 +83,48 @@ func TestCourseContentLint(t *testing.T) {
 	}
 }
 
+// svgOutside finds what would load something or run something: links out,
+// scripts, embedded documents, event handlers, references not to the
+// drawing's own parts.
+var svgOutside = regexp.MustCompile(`(?i)https?:|<script|<image|<foreignObject|@import|url\([^#]|\son[a-z]+\s*=|href\s*=\s*"[^#]`)
+
+var imageRef = regexp.MustCompile(`!\[([^\]]*)\]\(img/([^)]+)\)`)
+
+// Every picture shows in both languages, each with alt text in its own
+// language, and no picture reaches out to the internet or runs a script.
+func TestPicturesInBothLanguagesAndOffline(t *testing.T) {
+	cat, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cat.Courses {
+		for _, l := range c.Lessons {
+			pics := map[string][]string{}
+			for _, lang := range Langs {
+				for _, m := range imageRef.FindAllStringSubmatch(l.Source[lang], -1) {
+					pics[lang] = append(pics[lang], m[2])
+				}
+			}
+			if strings.Join(pics["vi"], ",") != strings.Join(pics["en"], ",") {
+				t.Errorf("%s/%s: pictures differ between languages: vi %v, en %v", c.ID, l.ID, pics["vi"], pics["en"])
+			}
+		}
+		for name, svg := range c.Images {
+			src := string(svg)
+			if !strings.HasSuffix(name, ".svg") {
+				t.Errorf("%s/img/%s: pictures are SVG drawings", c.ID, name)
+			}
+			if len(svg) > 8<<10 {
+				t.Errorf("%s/img/%s: %d bytes, keep pictures under 8 KB for slow connections", c.ID, name, len(svg))
+			}
+			stripped := strings.ReplaceAll(src, `xmlns="http://www.w3.org/2000/svg"`, "")
+			if m := svgOutside.FindString(stripped); m != "" {
+				t.Errorf("%s/img/%s: contains %q (pictures must show offline and run nothing)", c.ID, name, m)
+			}
+		}
+	}
+}
+
 var mdNoise = regexp.MustCompile(`!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\)|[#>*_` + "`" + `|]`)
 
 func plain(md string) string { return mdNoise.ReplaceAllString(md, "$1") }
