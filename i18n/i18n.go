@@ -80,6 +80,12 @@ func (b *Bundle) T(lang, id string, args ...any) string {
 		cfg.PluralCount = n
 	}
 	s, err := loc.Localize(cfg)
+	if err != nil && cfg.PluralCount != nil {
+		// go-i18n asks Vietnamese for a "one" form at 0 and 1, though
+		// Vietnamese has none; its "other" form is right for every count.
+		cfg.PluralCount = nil
+		s, err = loc.Localize(cfg)
+	}
 	if err != nil {
 		return id
 	}

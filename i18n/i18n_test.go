@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 )
@@ -49,8 +50,10 @@ func TestPlurals(t *testing.T) {
 	if got := b.T("en", "certificate.checks.count", "Count", 3); got != "Checked 3 times." {
 		t.Errorf("en other: %q", got)
 	}
-	if got := b.T("vi", "certificate.checks.count", "Count", 3); got != "Đã được kiểm tra 3 lần." {
-		t.Errorf("vi: %q", got)
+	for _, n := range []int{0, 1, 2, 21} {
+		if got, want := b.T("vi", "certificate.checks.count", "Count", n), fmt.Sprintf("Đã được kiểm tra %d lần.", n); got != want {
+			t.Errorf("vi %d: %q, want %q", n, got, want)
+		}
 	}
 	if !slices.Contains(b.IDs("vi"), "app.name") {
 		t.Error("app.name missing")

@@ -73,27 +73,39 @@ func (d *Divisions) Province(code string) *Province { return d.provinces[code] }
 func (d *Divisions) Commune(code string) *Commune { return d.communes[code] }
 
 // Search finds the communes of a province whose names contain q, ignoring
-// case and diacritics ("ba dinh" finds "Phường Ba Đình"). An exact match of
-// the whole name, with or without its "xã"/"phường" prefix, comes alone.
+// case and diacritics ("ba dinh" finds "Phường Ba Đình"). A whole name,
+// with or without its "xã"/"phường" prefix, comes alone when it is the only
+// one: "son ha" is both Sơn Hà and Sơn Hạ, so both are offered, while "Sơn
+// Hạ" typed with its marks is only one.
 func (p *Province) Search(q string) []*Commune {
 	fq := Fold(q)
 	if fq == "" {
 		return nil
 	}
-	var out []*Commune
+	lq := strings.Join(strings.Fields(strings.ToLower(norm.NFC.String(q))), " ")
+	var same, whole, part []*Commune
 	for _, c := range p.Communes {
-		if c.folded == fq || stripKind(c.folded) == stripKind(fq) {
-			return []*Commune{c}
-		}
-		if strings.Contains(c.folded, fq) {
-			out = append(out, c)
+		lc := strings.ToLower(c.Name)
+		switch {
+		case lc == lq || stripKind(lc) == stripKind(lq):
+			same = append(same, c)
+		case c.folded == fq || stripKind(c.folded) == stripKind(fq):
+			whole = append(whole, c)
+		case strings.Contains(c.folded, fq):
+			part = append(part, c)
 		}
 	}
-	return out
+	switch {
+	case len(same) == 1:
+		return same
+	case len(same)+len(whole) > 0:
+		return append(same, whole...)
+	}
+	return part
 }
 
 func stripKind(s string) string {
-	for _, k := range []string{"xa ", "phuong ", "dac khu "} {
+	for _, k := range []string{"xa ", "phuong ", "dac khu ", "xã ", "phường ", "đặc khu "} {
 		if r, ok := strings.CutPrefix(s, k); ok {
 			return r
 		}

@@ -35,3 +35,33 @@ func TestSearchWithoutDiacritics(t *testing.T) {
 		t.Errorf("Fold: %q", Fold("Đặng Thị Ngọc Ánh"))
 	}
 }
+
+func TestAmbiguousNamesAreOffered(t *testing.T) {
+	d, _ := Load()
+	var qn *Province
+	for _, p := range d.Provinces {
+		if p.Name == "Tỉnh Quảng Ngãi" {
+			qn = p
+		}
+	}
+	if qn == nil {
+		t.Fatal("no Quảng Ngãi")
+	}
+	got := qn.Search("son ha")
+	if len(got) != 2 {
+		t.Fatalf("\"son ha\" must offer Sơn Hà and Sơn Hạ, got %v", names(got))
+	}
+	for _, typed := range []string{"Sơn Hạ", "xã sơn hạ", "XÃ SƠN HẠ"} {
+		if got := qn.Search(typed); len(got) != 1 || got[0].Name != "Xã Sơn Hạ" {
+			t.Errorf("%q: %v, want only Xã Sơn Hạ", typed, names(got))
+		}
+	}
+}
+
+func names(cs []*Commune) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Name)
+	}
+	return out
+}

@@ -22,8 +22,10 @@ func (s *Server) issueCertificate(c *fiber.Ctx, u *store.User, co *courses.Cours
 		IssuedAt: s.now(), TeamID: u.TeamID, Commune: u.Commune, Status: store.CertValid,
 	}
 	if u.TeamID != "" {
+		// Earned with a team: the team and its commune issue it, wherever
+		// the learner lives.
 		if t, err := s.store.Team(c.UserContext(), u.TeamID); err == nil {
-			ct.TeamName = t.Name
+			ct.TeamName, ct.Commune = t.Name, t.Commune
 		}
 	}
 	got, _, err := s.store.IssueCertificate(c.UserContext(), ct, earnedAt)

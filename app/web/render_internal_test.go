@@ -30,3 +30,23 @@ func TestMaskName(t *testing.T) {
 		}
 	}
 }
+
+func TestNamesMatch(t *testing.T) {
+	for _, c := range []struct {
+		typed, holder string
+		want          bool
+	}{
+		{"Nguyễn Văn An", "Nguyễn Văn An", true},
+		{"nguyen van an", "Nguyễn Văn An", true},
+		{"Nguyễn Văn An", "nguyen van an", true}, // registered without marks
+		{"Nguye\u0302\u0303n Va\u0306n An", "Nguyễn Văn An", true},
+		{"  NGUYỄN   văn an ", "Nguyễn Văn An", true},
+		{"Nguyễn Văn Ân", "Nguyễn Văn An", false},
+		{"Lê Văn Tám", "Lễ Văn Tám", false},
+		{"Nguyen Van Anh", "Nguyễn Văn An", false},
+	} {
+		if got := namesMatch(c.typed, c.holder); got != c.want {
+			t.Errorf("namesMatch(%q, %q) = %v, want %v", c.typed, c.holder, got, c.want)
+		}
+	}
+}

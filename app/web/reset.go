@@ -67,7 +67,33 @@ func (s *Server) makeResetCode(c *fiber.Ctx) error {
 	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: now, Actor: user(c).ID, Action: store.ActResetCode, Target: m.ID, Detail: t.ID}); err != nil {
 		return err
 	}
-	return s.render(c, "reset_code", "reset.code.title", fiber.Map{"Team": t, "Member": m, "Code": code[:3] + " " + code[3:], "Minutes": int(resetTTL.Minutes())})
+	// The code is shown on the page the leader is sent to, and kept for it
+	// in a cookie of that page alone: a reload shows the same code rather
+	// than making a new one that cancels the code already read out.
+	c.Cookie(&fiber.Cookie{Name: cookieReset, Value: code, Path: c.Path(), MaxAge: int(resetTTL.Seconds()),
+		HTTPOnly: true, SameSite: "Strict", Secure: s.cfg.Secure()})
+	return c.Redirect(c.Path(), fiber.StatusSeeOther)
+}
+
+const cookieReset = "kns_reset"
+
+// resetCodePage shows the code just made, while it is still the live one.
+func (s *Server) resetCodePage(c *fiber.Ctx) error {
+	t, m, err := s.teamMember(c)
+	if err != nil {
+		return err
+	}
+	data := fiber.Map{"Team": t, "Member": m, "Minutes": int(resetTTL.Minutes())}
+	if code := c.Cookies(cookieReset); len(code) == 6 {
+		r, err := s.store.ResetOf(c.UserContext(), m.ID, s.now())
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if r != nil && r.Hash == resetHash(m.ID, code) && r.Failures < resetFailures {
+			data["Code"] = code[:3] + " " + code[3:]
+		}
+	}
+	return s.render(c, "reset_code", "reset.code.title", data)
 }
 
 func (s *Server) resetForm(c *fiber.Ctx) error {

@@ -26,13 +26,18 @@ func TestLeaderHelpsResetAPassword(t *testing.T) {
 
 	mustStatus(t, "not in the team", leader.Post("/teams/"+team+"/members/"+outsiderID+"/reset", nil), http.StatusNotFound)
 	mustStatus(t, "a learner can't", outsider.Post("/teams/"+team+"/members/"+memberID+"/reset", nil), http.StatusForbidden)
-	page := leader.Post("/teams/"+team+"/members/"+memberID+"/reset", nil)
-	mustStatus(t, "make code", page, http.StatusOK)
+	made := leader.Post("/teams/"+team+"/members/"+memberID+"/reset", nil)
+	mustStatus(t, "make code", made, http.StatusSeeOther)
+	page := leader.Get(made.Location)
 	m := bigCode.FindStringSubmatch(page.Body)
 	if m == nil {
 		t.Fatalf("no code on the page:\n%s", testrig.Text(page.Body))
 	}
 	code := m[1]
+	// A reload shows the same code; it makes no new one.
+	if again := bigCode.FindStringSubmatch(leader.Get(made.Location).Body); again == nil || again[1] != code {
+		t.Fatalf("a reload changed the code: %q then %v", code, again)
+	}
 
 	anon := rig.Client(t)
 	wrong := anon.Post("/reset", url.Values{"phone": {"0922 000 333"}, "code": {"000000"}, "password": {"mat-khau-moi-1"}})
@@ -56,8 +61,8 @@ func TestLeaderHelpsResetAPassword(t *testing.T) {
 	mustStatus(t, "code used twice", rig.Client(t).Post("/reset", url.Values{"phone": {"0922000333"}, "code": {code}, "password": {"mat-khau-moi-2"}}), http.StatusUnauthorized)
 
 	// Five wrong tries end a code, even the right one after them.
-	page = leader.Post("/teams/"+team+"/members/"+memberID+"/reset", nil)
-	code = bigCode.FindStringSubmatch(page.Body)[1]
+	made = leader.Post("/teams/"+team+"/members/"+memberID+"/reset", nil)
+	code = bigCode.FindStringSubmatch(leader.Get(made.Location).Body)[1]
 	bad := "999999"
 	if strings.ReplaceAll(code, " ", "") == bad {
 		bad = "888888"

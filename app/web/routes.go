@@ -71,6 +71,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/teams/:code", needUser, s.teamDashboard)
 	app.Get("/teams/:code/members.csv", needUser, s.teamCSV)
 	app.Get("/teams/:code/certificates.pdf", needUser, s.teamCertificatesPDF)
+	app.Get("/teams/:code/members/:user/reset", needUser, s.resetCodePage)
 	app.Post("/teams/:code/members/:user/reset", needUser, s.makeResetCode)
 
 	app.Get("/admin", needAdmin, s.adminHome)

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"kynangso/app/certcode"
+	"kynangso/app/forms"
 	"kynangso/app/locality"
 	"kynangso/app/store"
 	"kynangso/courses"
@@ -78,17 +79,17 @@ func (s *Server) verifyPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.showVerification(c, v, "")
+	return s.showVerification(c, v, "", "")
 }
 
-func (s *Server) showVerification(c *fiber.Ctx, v *verification, nameResult string) error {
+func (s *Server) showVerification(c *fiber.Ctx, v *verification, nameResult, typedName string) error {
 	switch v.Status {
 	case statusUnknown:
 		c.Status(fiber.StatusNotFound)
 	case statusMistyped:
 		c.Status(fiber.StatusUnprocessableEntity)
 	}
-	data := fiber.Map{"V": v, "NameResult": nameResult, "Issuer": s.issuerLine(v.Cert)}
+	data := fiber.Map{"V": v, "NameResult": nameResult, "TypedName": typedName, "Issuer": s.issuerLine(v.Cert)}
 	if v.Cert != nil {
 		data["CredentialURL"] = "/credentials/" + v.Code + ".json"
 	}
@@ -121,27 +122,29 @@ func (s *Server) verifyName(c *fiber.Ctx) error {
 	typed := strings.TrimSpace(c.FormValue("name"))
 	if v.Cert == nil || typed == "" || len([]rune(typed)) > 200 {
 		c.Status(fiber.StatusUnprocessableEntity)
-		return s.showVerification(c, v, "empty")
+		return s.showVerification(c, v, "empty", "")
 	}
 	res := "no"
 	if namesMatch(typed, v.Cert.Holder) {
 		res = "yes"
 	}
-	return s.showVerification(c, v, res)
+	return s.showVerification(c, v, res, typed)
 }
 
 // namesMatch compares a typed name with the name on a certificate,
-// ignoring case and spacing. Diacritics count when the person typed them,
-// since "Lê" and "Lễ" are different names; a name typed with none at all
-// (as on a keyboard without Vietnamese input) is compared without them.
+// ignoring case, spacing and Unicode composition. Diacritics count when
+// both sides have them, since "Lê" and "Lễ" are different names; when
+// either side has none at all (a keyboard without Vietnamese input, or a
+// name registered that way), the two are compared without them.
 func namesMatch(typed, holder string) bool {
-	t := strings.ToLower(strings.Join(strings.Fields(typed), " "))
-	h := strings.ToLower(strings.Join(strings.Fields(holder), " "))
+	t := strings.ToLower(forms.Clean(typed))
+	h := strings.ToLower(forms.Clean(holder))
 	if t == h {
 		return true
 	}
-	if locality.Fold(t) == t { // typed without any diacritics
-		return t == locality.Fold(h)
+	ft, fh := locality.Fold(t), locality.Fold(h)
+	if ft == t || fh == h {
+		return ft == fh
 	}
 	return false
 }

@@ -63,9 +63,11 @@
   speechSynthesis.addEventListener('voiceschanged', ready);
   btn.addEventListener('click', function () {
     if (speechSynthesis.speaking) { speechSynthesis.cancel(); btn.textContent = label; return; }
+    var v = voice();
+    if (!v) { btn.hidden = true; return; }
     var text = document.querySelector('article.lesson').innerText;
     var u = new SpeechSynthesisUtterance(text);
-    u.voice = voice(); u.lang = u.voice.lang; u.rate = 0.9;
+    u.voice = v; u.lang = v.lang; u.rate = 0.9;
     u.onend = function () { btn.textContent = label; };
     btn.textContent = '■ ' + btn.getAttribute('data-stop');
     speechSynthesis.speak(u);
