@@ -158,7 +158,8 @@ func (s *Server) loginForm(c *fiber.Ctx) error {
 	if user(c) != nil {
 		return c.Redirect(safeNext(c.Query("next")))
 	}
-	return s.render(c, "login", "login.title", fiber.Map{"Next": safeNext(c.Query("next")), "Errors": forms.Errors{}})
+	next := safeNext(c.Query("next"))
+	return s.render(c, "login", "login.title", fiber.Map{"Next": next, "Errors": forms.Errors{}, "Register": registerLink(next)})
 }
 
 // Too many wrong passwords for one phone number, or from one address, in
@@ -177,7 +178,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	next := safeNext(c.FormValue("next"))
 	show := func(status int, msg string) error {
 		c.Status(status)
-		return s.render(c, "login", "login.title", fiber.Map{"Next": next, "Phone": c.FormValue("phone"), "Errors": forms.Errors{"form": msg}})
+		return s.render(c, "login", "login.title", fiber.Map{"Next": next, "Phone": c.FormValue("phone"), "Errors": forms.Errors{"form": msg}, "Register": registerLink(next)})
 	}
 	if msg != "" {
 		return show(fiber.StatusUnprocessableEntity, msg)
@@ -221,6 +222,14 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+// registerLink keeps a team's join link through "no account yet? sign up".
+func registerLink(next string) string {
+	if code, ok := strings.CutPrefix(next, "/join/"); ok && teamCode.MatchString(strings.ToUpper(code)) {
+		return "/register?team=" + strings.ToUpper(code)
+	}
+	return "/register"
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {

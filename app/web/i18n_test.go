@@ -54,7 +54,7 @@ func TestTemplatesAndHandlersUseKnownMessages(t *testing.T) {
 	for _, s := range courses.Skills {
 		used["skill."+s] = "dynamic"
 	}
-	for _, s := range []string{"valid", "revoked", "unknown", "mistyped"} {
+	for _, s := range []string{"valid", "revoked", "unknown", "mistyped", "replaced"} {
 		used["verify.title."+s], used["verify."+s+".text"] = "dynamic", "dynamic"
 	}
 	for _, c := range []string{"page", "json", "credential"} {

@@ -49,10 +49,11 @@ func loadViews(s *Server) (*views, error) {
 
 func (s *Server) funcs(lang string) template.FuncMap {
 	return template.FuncMap{
-		"t":     func(id string, args ...any) string { return s.msgs.T(lang, id, args...) },
-		"tx":    func(t courses.Text) string { return t.In(lang) },
-		"asset": s.assets.URL,
-		"date":  func(t time.Time) string { return formatDate(lang, t) },
+		"t":          func(id string, args ...any) string { return s.msgs.T(lang, id, args...) },
+		"tx":         func(t courses.Text) string { return t.In(lang) },
+		"asset":      s.assets.URL,
+		"groupPhone": groupPhone,
+		"date":       func(t time.Time) string { return formatDate(lang, t) },
 		"datetime": func(t time.Time) string {
 			return t.In(vnTime).Format("15:04 ") + formatDate(lang, t)
 		},

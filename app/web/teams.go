@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -37,6 +38,9 @@ func (s *Server) joinURL(t *store.Team) string { return s.cfg.BaseURL + "/join/"
 // when signed in, join it.
 func (s *Server) joinPage(c *fiber.Ctx) error {
 	t, err := s.teamParam(c)
+	if errors.Is(err, store.ErrNotFound) {
+		return fail(fiber.StatusNotFound, "form.team.unknown")
+	}
 	if err != nil {
 		return err
 	}
@@ -84,6 +88,7 @@ type memberRow struct {
 	Passed     int
 	LastActive time.Time
 	Stuck      bool // nothing done in the last two weeks, and not everything passed
+	New        bool // has not started any course yet
 }
 
 type memberCell struct {
@@ -126,6 +131,7 @@ func (s *Server) memberRows(c *fiber.Ctx, t *store.Team) ([]memberRow, error) {
 			}
 			r.Cells = append(r.Cells, cell)
 		}
+		r.New = len(prog[m.ID]) == 0
 		r.Stuck = r.Passed < len(s.courses.Courses) && now.Sub(r.LastActive) > stuckAfter
 		rows = append(rows, r)
 	}
@@ -157,13 +163,16 @@ func (s *Server) teamDashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	stuck := 0
+	stuck, fresh := 0, 0
 	for _, r := range rows {
-		if r.Stuck {
+		switch {
+		case r.Stuck:
 			stuck++
+		case r.New:
+			fresh++
 		}
 	}
-	return s.render(c, "team", "team.title", fiber.Map{"Team": t, "Rows": rows, "Courses": s.courses.Courses, "Stuck": stuck, "JoinURL": s.joinURL(t)})
+	return s.render(c, "team", "team.title", fiber.Map{"Team": t, "Rows": rows, "Courses": s.courses.Courses, "Stuck": stuck, "New": fresh, "JoinURL": s.joinURL(t)})
 }
 
 // cellText is how a member's progress in one course reads, on screen and
@@ -196,15 +205,11 @@ func (s *Server) teamCSV(c *fiber.Ctx) error {
 	head = append(head, s.msgs.T(lang, "team.col.last_active"), s.msgs.T(lang, "team.col.status"))
 	_ = w.Write(head)
 	for _, r := range rows {
-		line := []string{csvSafe(r.User.Name), r.User.Phone}
+		line := []string{csvSafe(r.User.Name), groupPhone(r.User.Phone)}
 		for _, cell := range r.Cells {
 			line = append(line, s.cellText(lang, cell))
 		}
-		status := s.msgs.T(lang, "team.status.ok")
-		if r.Stuck {
-			status = s.msgs.T(lang, "team.status.stuck")
-		}
-		line = append(line, formatDate(lang, r.LastActive), status)
+		line = append(line, formatDate(lang, r.LastActive), s.msgs.T(lang, r.StatusID()))
 		_ = w.Write(line)
 	}
 	w.Flush()
@@ -212,6 +217,26 @@ func (s *Server) teamCSV(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="to-`+t.ID+`-tien-do.csv"`)
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	return c.Send(buf.Bytes())
+}
+
+// StatusID is the message of the member's state, on screen and in the CSV.
+func (r memberRow) StatusID() string {
+	switch {
+	case r.Stuck:
+		return "team.status.stuck"
+	case r.New:
+		return "team.status.new"
+	}
+	return "team.status.ok"
+}
+
+// groupPhone writes 0912345678 as 0912 345 678: easier to read aloud, and
+// a spreadsheet keeps it as text, leading zero and all.
+func groupPhone(p string) string {
+	if len(p) != 10 {
+		return p
+	}
+	return p[:4] + " " + p[4:7] + " " + p[7:]
 }
 
 // csvSafe keeps a spreadsheet from running a name that starts like a
@@ -232,6 +257,8 @@ func (s *Server) teamCertificatesPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Only certificates in force go to print.
+	certs = slices.DeleteFunc(certs, func(ct store.Certificate) bool { return ct.Status != store.CertValid })
 	if len(certs) == 0 {
 		return fail(fiber.StatusNotFound, "team.no_certificates")
 	}

@@ -20,6 +20,7 @@ const (
 	statusRevoked  = "revoked"
 	statusUnknown  = "unknown"
 	statusMistyped = "mistyped"
+	statusReplaced = "replaced" // on the page only: revoked, with a successor
 )
 
 // verification is what a check of a code finds.
@@ -30,6 +31,7 @@ type verification struct {
 	Course  *courses.Course
 	Holder  string // as the page may show it
 	Replace string // formatted code of the replacement
+	Short   bool   // typed with too few or too many characters
 }
 
 func (s *Server) check(c *fiber.Ctx, typed, channel string) (*verification, error) {
@@ -40,6 +42,14 @@ func (s *Server) check(c *fiber.Ctx, typed, channel string) (*verification, erro
 		v.Status, v.Code = statusMistyped, certcode.Format(code)
 		return v, nil
 	case err != nil:
+		// Letters and digits like a code's, but the wrong number of them: a
+		// code copied in part, not a forgery. (Real codes nearly always
+		// hold a digit; a word typed in the box does not.)
+		bare := strings.NewReplacer("-", "", " ", "", ".", "").Replace(typed)
+		if len(bare) >= 4 && len(bare) <= 20 && strings.IndexFunc(bare, func(r rune) bool { return codeChar(r) < 0 }) < 0 &&
+			strings.ContainsAny(bare, "0123456789") {
+			v.Status, v.Short = statusMistyped, true
+		}
 		return v, nil
 	}
 	v.Code = certcode.Format(code)
@@ -67,6 +77,13 @@ func (s *Server) check(c *fiber.Ctx, typed, channel string) (*verification, erro
 	return v, nil
 }
 
+func codeChar(r rune) rune {
+	if r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' {
+		return r
+	}
+	return -1
+}
+
 func (s *Server) verifyForm(c *fiber.Ctx) error {
 	if code := strings.TrimSpace(c.Query("code")); code != "" {
 		return c.Redirect("/v/"+urlPathEscape(code), fiber.StatusSeeOther)
@@ -89,11 +106,15 @@ func (s *Server) showVerification(c *fiber.Ctx, v *verification, nameResult, typ
 	case statusMistyped:
 		c.Status(fiber.StatusUnprocessableEntity)
 	}
-	data := fiber.Map{"V": v, "NameResult": nameResult, "TypedName": typedName, "Issuer": s.issuerLine(v.Cert)}
+	state := v.Status
+	if v.Replace != "" {
+		state = statusReplaced
+	}
+	data := fiber.Map{"V": v, "State": state, "NameResult": nameResult, "TypedName": typedName, "Issuer": s.issuerLine(v.Cert)}
 	if v.Cert != nil {
 		data["CredentialURL"] = "/credentials/" + v.Code + ".json"
 	}
-	return s.render(c, "verify", "verify.title."+v.Status, data)
+	return s.render(c, "verify", "verify.title."+state, data)
 }
 
 // issuerLine names who issued the certificate: the platform, and the team
@@ -162,7 +183,11 @@ func (s *Server) verifyJSON(c *fiber.Ctx) error {
 		return c.JSON(out)
 	case statusMistyped:
 		c.Status(fiber.StatusUnprocessableEntity)
-		out["message"] = s.msgs.T(s.lang(c), "verify.mistyped.text")
+		msg := "verify.mistyped.text"
+		if v.Short {
+			msg = "verify.short.text"
+		}
+		out["message"] = s.msgs.T(s.lang(c), msg)
 		return c.JSON(out)
 	}
 	ct := v.Cert

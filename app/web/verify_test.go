@@ -64,6 +64,10 @@ func TestVerificationStatesAndPrivacy(t *testing.T) {
 	m := employer.Get("/v/" + string(wrong))
 	mustStatus(t, "mistyped", m, http.StatusUnprocessableEntity)
 	mustContain(t, "mistyped", m.Body, "Mã có vẻ bị gõ nhầm")
+	short := employer.Get("/v/82EH-ZJ9B") // the first two groups only
+	mustStatus(t, "part of a code", short, http.StatusUnprocessableEntity)
+	mustContain(t, "part of a code", short.Body, "Mã chứng nhận gồm đúng 12 ký tự")
+	mustStatus(t, "not a code at all", employer.Get("/v/"+url.PathEscape("<b>hello</b>")), http.StatusNotFound)
 	mj := employer.Get("/api/v1/verify/" + string(wrong))
 	if mj.Status != http.StatusUnprocessableEntity || !strings.Contains(mj.Body, `"status":"mistyped"`) {
 		t.Errorf("mistyped JSON: %d %s", mj.Status, mj.Body)
@@ -181,7 +185,7 @@ func TestNameCorrectionReissues(t *testing.T) {
 	}
 	employer := rig.Client(t)
 	ov := employer.Get("/v/" + old)
-	mustContain(t, "old", ov.Body, "Chứng nhận đã bị thu hồi", "Đã được thay bằng chứng nhận "+next)
+	mustContain(t, "old", ov.Body, "Chứng nhận này đã được thay bằng bản mới", "Đã được thay bằng chứng nhận "+next)
 	if !strings.Contains(ov.Body, `href="/v/`+next+`"`) {
 		t.Error("the old certificate does not link to its replacement")
 	}
