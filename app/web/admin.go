@@ -190,6 +190,9 @@ func (s *Server) adminRevoke(c *fiber.Ctx) error {
 	if len([]rune(note)) > forms.TextMax {
 		errs.Check("note", "form.too_long")
 	}
+	if c.FormValue("confirm") != "yes" {
+		errs.Check("confirm", "admin.cert.confirm.required")
+	}
 	if len(errs) > 0 {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.showAdminCert(c, ct, errs)

@@ -220,7 +220,8 @@ func TestAdminFormsRejectBadInput(t *testing.T) {
 	if teams, _ := rig.P.Store.Teams(context.Background()); len(teams) != 0 {
 		t.Fatal("a rejected form created a team")
 	}
-	mustStatus(t, "long reason", admin.Post("/admin/certificates/"+code+"/revoke", url.Values{"reason": {"other"}, "note": {strings.Repeat("x", 201)}}), http.StatusUnprocessableEntity)
+	mustStatus(t, "long reason", admin.Post("/admin/certificates/"+code+"/revoke", url.Values{"confirm": {"yes"}, "reason": {"other"}, "note": {strings.Repeat("x", 201)}}), http.StatusUnprocessableEntity)
+	mustStatus(t, "no confirmation", admin.Post("/admin/certificates/"+code+"/revoke", url.Values{"reason": {"error"}}), http.StatusUnprocessableEntity)
 	mustStatus(t, "empty name", admin.Post("/admin/certificates/"+code+"/rename", url.Values{"name": {""}}), http.StatusUnprocessableEntity)
 	mustStatus(t, "unknown certificate", admin.Post("/admin/certificates/0000-0000-0000/revoke", url.Values{"reason": {"x"}}), http.StatusNotFound)
 	mustStatus(t, "garbage certificate", admin.Get("/admin/certificates/<script>"), http.StatusNotFound)

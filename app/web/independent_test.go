@@ -65,7 +65,7 @@ func TestIndependentVerifierAcceptsIssuedCredentials(t *testing.T) {
 	if ok, out := run("tampered", strings.Replace(cred, "Trịnh Thị Thu Hương", "Trịnh Thị Thu Hường", 1), list); ok {
 		t.Fatalf("the independent verifier accepts a tampered credential:\n%s", out)
 	}
-	mustStatus(t, "revoke", admin.Post("/admin/certificates/"+code+"/revoke", url.Values{"reason": {"error"}}), http.StatusSeeOther)
+	mustStatus(t, "revoke", admin.Post("/admin/certificates/"+code+"/revoke", url.Values{"confirm": {"yes"}, "reason": {"error"}}), http.StatusSeeOther)
 	_, list = fetch()
 	if ok, out := run("revoked", cred, list); ok || !strings.Contains(out, "revocation") {
 		t.Fatalf("the independent verifier accepts a revoked credential:\n%s", out)

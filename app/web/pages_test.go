@@ -31,7 +31,7 @@ func TestPagesFitAPhone(t *testing.T) {
 	member := rig.Register(t, "Nguyễn Thị Ánh Tuyết", "0922222222", url.Values{"team": {team}})
 	code := passCourse(t, rig, member, "phong-chong-lua-dao")
 	revoked := passCourse(t, rig, member, "vneid")
-	admin.Post("/admin/certificates/"+revoked+"/revoke", url.Values{"reason": {"error"}})
+	admin.Post("/admin/certificates/"+revoked+"/revoke", url.Values{"confirm": {"yes"}, "reason": {"error"}})
 
 	// The browser signs in as the leader, then as the admin, then as the
 	// member; the cookie jar is the browser's own.

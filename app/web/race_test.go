@@ -95,7 +95,7 @@ func TestRevokedThenPassedAgain(t *testing.T) {
 	oldPath, oldForm := rig.QuizAnswers(t, c, course, true)
 	c.Post(oldPath, oldForm)
 	code := passCourse(t, rig, c, course)
-	admin.Post("/admin/certificates/"+code+"/revoke", url.Values{"reason": {"error"}})
+	admin.Post("/admin/certificates/"+code+"/revoke", url.Values{"confirm": {"yes"}, "reason": {"error"}})
 	// Reloading the old result page does not bring a certificate back.
 	mustContain(t, "old result", c.Get(oldPath).Body, "Chúc mừng")
 	if n := validCerts(t, rig, "0912777666", course); n != 0 {

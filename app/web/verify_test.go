@@ -141,7 +141,7 @@ func TestRevocationShowsEverywhere(t *testing.T) {
 	mustStatus(t, "revoke without reason", admin.Post("/admin/certificates/"+code+"/revoke", url.Values{"reason": {""}}), http.StatusUnprocessableEntity)
 	mustStatus(t, "revoke with a made-up reason", admin.Post("/admin/certificates/"+code+"/revoke", url.Values{"reason": {"<b>x</b>"}}), http.StatusUnprocessableEntity)
 	mustStatus(t, "learner revokes", holder.Post("/admin/certificates/"+code+"/revoke", url.Values{"reason": {"x"}}), http.StatusForbidden)
-	res := admin.Post("/admin/certificates/"+code+"/revoke", url.Values{"reason": {"fraud"}, "note": {"Thi hộ, theo báo cáo của tổ trưởng"}})
+	res := admin.Post("/admin/certificates/"+code+"/revoke", url.Values{"confirm": {"yes"}, "reason": {"fraud"}, "note": {"Thi hộ, theo báo cáo của tổ trưởng"}})
 	mustStatus(t, "revoke", res, http.StatusSeeOther)
 
 	v := employer.Get("/v/" + code)
@@ -191,7 +191,7 @@ func TestNameCorrectionReissues(t *testing.T) {
 	}
 	mustContain(t, "new", employer.Get("/v/"+next).Body, "Chứng nhận thật", "Lê T. H.")
 	mustContain(t, "holder's list", holder.Get("/certificates").Body, "Còn hiệu lực", "Đã bị thu hồi")
-	mustStatus(t, "revoke the replaced one again", admin.Post("/admin/certificates/"+old+"/revoke", url.Values{"reason": {"other"}}), http.StatusConflict)
+	mustStatus(t, "revoke the replaced one again", admin.Post("/admin/certificates/"+old+"/revoke", url.Values{"confirm": {"yes"}, "reason": {"other"}}), http.StatusConflict)
 }
 
 func TestVerificationIsRateLimited(t *testing.T) {

@@ -45,6 +45,9 @@
   }
   prov.addEventListener('change', function () { input.value = ''; if (code) code.value = ''; load(); });
   input.addEventListener('input', function () { if (code) code.value = ''; show(); });
+  // Close the list when the person moves on; the delay lets a tap on a
+  // suggestion land first.
+  input.addEventListener('blur', function () { setTimeout(function () { box.hidden = true; }, 200); });
   load();
 })();
 
