@@ -244,10 +244,47 @@ func (s *Server) adminRename(c *fiber.Ctx) error {
 	return c.Redirect("/admin/certificates/"+certcode.Format(next.Code), fiber.StatusSeeOther)
 }
 
+// auditLine is an audit entry as a person reads it: names, not ids.
+type auditLine struct {
+	store.AuditEntry
+	ActorName, TargetText, Reason, Note string
+}
+
 func (s *Server) adminAudit(c *fiber.Ctx) error {
 	log, err := s.store.AuditLog(c.UserContext(), 200)
 	if err != nil {
 		return err
 	}
-	return s.render(c, "audit", "audit.title", fiber.Map{"Entries": log})
+	names := map[string]string{}
+	name := func(id string) string {
+		if n, ok := names[id]; ok {
+			return n
+		}
+		n := id
+		if u, err := s.store.UserByID(c.UserContext(), id); err == nil {
+			n = u.Name + " (" + groupPhone(u.Phone) + ")"
+		}
+		names[id] = n
+		return n
+	}
+	lines := make([]auditLine, len(log))
+	for i, e := range log {
+		l := auditLine{AuditEntry: e, ActorName: name(e.Actor), TargetText: e.Target, Note: e.Detail}
+		switch e.Action {
+		case store.ActCertRevoke:
+			l.TargetText = certcode.Format(e.Target)
+			reason, note, _ := strings.Cut(e.Detail, " ")
+			if slices.Contains(store.RevokeReasons, reason) {
+				l.Reason, l.Note = reason, note
+			}
+		case store.ActCertReplace:
+			l.TargetText, l.Note = certcode.Format(e.Target)+" → "+certcode.Format(e.Detail), ""
+		case store.ActResetCode, store.ActSetupAdmin:
+			l.TargetText = name(e.Target)
+		case store.ActTeamLeader:
+			l.Note = name(e.Detail)
+		}
+		lines[i] = l
+	}
+	return s.render(c, "audit", "audit.title", fiber.Map{"Entries": lines})
 }

@@ -21,7 +21,7 @@ func TestTemplatesAndHandlersUseKnownMessages(t *testing.T) {
 	}
 	used := map[string]string{}
 	inTemplates := regexp.MustCompile(`\{\{-?\s*(?:t|print) "([a-z0-9_.-]*[a-z0-9])"`)
-	inGo := regexp.MustCompile(`"((?:form|error|login|setup|admin|team|verify|quiz|course|certificate|home|nav|register|consent|join|poster|teams|certificates|lesson|progress|footer|app|audit|status|channel|skill)\.[a-z0-9_.-]*[a-z0-9])"`)
+	inGo := regexp.MustCompile(`"((?:account|form|error|login|setup|admin|team|verify|quiz|course|certificate|home|nav|register|consent|join|poster|teams|certificates|lesson|progress|footer|app|audit|status|channel|skill)\.[a-z0-9_.-]*[a-z0-9])"`)
 	err = filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasSuffix(path, "_test.go") {
 			return err
@@ -62,6 +62,9 @@ func TestTemplatesAndHandlersUseKnownMessages(t *testing.T) {
 	}
 	for _, r := range append(store.RevokeReasons, store.ReasonReplaced) {
 		used["revoke.reason."+r] = "dynamic"
+	}
+	for _, k := range []string{"password", "team"} {
+		used["account.saved."+k] = "dynamic"
 	}
 	for _, a := range store.AuditActions {
 		used["audit.action."+a] = "dynamic"

@@ -81,7 +81,7 @@ func (s *Server) home(c *fiber.Ctx) error {
 		g.Courses = append(g.Courses, k)
 	}
 	groups = slices.DeleteFunc(groups, func(g *skillGroup) bool { return len(g.Courses) == 0 })
-	return s.render(c, "home", "home.title", fiber.Map{"Groups": groups, "Order": order, "Welcome": c.Query("welcome") == "1", "Reset": c.Query("reset") == "1"})
+	return s.render(c, "home", "home.title", fiber.Map{"Groups": groups, "Order": order, "Welcome": c.Query("welcome") == "1", "Reset": c.Query("reset") == "1", "Deleted": c.Query("deleted") == "1"})
 }
 
 func (s *Server) courseParam(c *fiber.Ctx) (*courses.Course, error) {

@@ -63,7 +63,7 @@ func TestPagesFitAPhone(t *testing.T) {
 	}
 	leader := []visit{{"team", "/teams/" + team}, {"poster", "/join/" + team + "/poster"}}
 	adminPages := []visit{{"admin", "/admin"}, {"admin-cert", "/admin/certificates/" + revoked}, {"audit", "/admin/audit"}}
-	memberPages := []visit{{"certificates", "/certificates"}, {"certificate", "/certificates/" + code}, {"certificate-revoked", "/certificates/" + revoked}, {"home-progress", "/"}}
+	memberPages := []visit{{"account", "/account"}, {"certificates", "/certificates"}, {"certificate", "/certificates/" + code}, {"certificate-revoked", "/certificates/" + revoked}, {"home-progress", "/"}}
 
 	check := func(as string, pages []visit) {
 		for _, lang := range []string{"vi", "en"} {

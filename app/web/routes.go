@@ -53,6 +53,12 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/courses/:course/quiz/:attempt", needUser, s.quizPage)
 	app.Post("/courses/:course/quiz/:attempt", needUser, s.quizSubmit)
 
+	app.Get("/account", needUser, s.account)
+	app.Get("/account/data.json", needUser, s.myData)
+	app.Post("/account/password", needUser, s.changePassword)
+	app.Post("/account/leave-team", needUser, s.leaveTeam)
+	app.Post("/account/delete", needUser, s.deleteAccount)
+
 	app.Get("/certificates", needUser, s.myCertificates)
 	app.Get("/certificates/:code", needUser, s.certificate)
 	app.Get("/certificates/:code/certificate.pdf", needUser, s.certificatePDF)

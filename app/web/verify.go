@@ -71,6 +71,9 @@ func (s *Server) check(c *fiber.Ctx, typed, channel string) (*verification, erro
 	if ct.ShowFullName {
 		v.Holder = ct.Holder
 	}
+	if v.Holder == "" {
+		v.Holder = "—" // erased at the holder's request
+	}
 	if err := s.store.RecordVerification(c.UserContext(), ct.Code, channel, s.now()); err != nil {
 		return nil, err
 	}
