@@ -97,10 +97,12 @@ func StartWith(t testing.TB, set func(*config.Config)) *Rig {
 	if set != nil {
 		set(cfg)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// Errors (a 500, a recovered panic) always reach the test output.
+	level := slog.LevelError
 	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		level = slog.LevelWarn
 	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	p, err := platform.Start(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatalf("start platform: %v", err)

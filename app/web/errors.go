@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"log/slog"
+	"runtime/debug"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -56,6 +57,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	}
 	c.Status(e.Status)
 	return s.render(c, "error", "error.title", fiber.Map{"Message": e.Msg, "Status": e.Status})
+}
+
+func (s *Server) logPanic(c *fiber.Ctx, e any) {
+	s.log.Error("panic", slog.String("method", c.Method()), slog.String("path", c.Path()), slog.Any("panic", e), slog.String("stack", string(debug.Stack())))
 }
 
 func isAPI(c *fiber.Ctx) bool {

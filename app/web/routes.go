@@ -3,10 +3,13 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/recover"
 )
 
 // routes registers every route of the site, so the whole site reads here.
 func (s *Server) routes(app *fiber.App) {
+	// A bug in one handler must cost one request a 500, not the server.
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	app.Use(securityHeaders)
 	// Slow 3G is the rule for our readers: text goes out compressed.
 	app.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
