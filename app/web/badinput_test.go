@@ -167,7 +167,7 @@ func TestQuizRejectsIncompleteAnswers(t *testing.T) {
 		c.Lang = lang
 		res := c.Post(path, bad)
 		mustStatus(t, "incomplete quiz", res, http.StatusUnprocessableEntity)
-		want := map[string]string{"vi": "Bạn chưa trả lời đủ", "en": "Some answers are missing"}[lang]
+		want := map[string]string{"vi": "Bạn chưa trả lời các câu", "en": "These questions have no answer yet"}[lang]
 		mustContain(t, "incomplete quiz", res.Body, want)
 		if !strings.Contains(res.Body, `checked`) {
 			t.Error("the answers given were lost")
