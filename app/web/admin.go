@@ -150,13 +150,27 @@ func (s *Server) adminCertParam(c *fiber.Ctx) (*store.Certificate, error) {
 	return s.store.Certificate(c.UserContext(), code)
 }
 
-// adminFindCertificate takes the code typed in the admin's search box.
+// adminFindCertificate takes what the admin typed in the search box: a
+// certificate code, or the phone number of the person who holds it (a
+// name correction usually starts with a phone call, not with a code).
 func (s *Server) adminFindCertificate(c *fiber.Ctx) error {
-	code, err := certcode.Parse(c.Query("code"))
-	if err != nil {
+	q := c.Query("code")
+	if code, err := certcode.Parse(q); err == nil {
+		return c.Redirect("/admin/certificates/"+certcode.Format(code), fiber.StatusSeeOther)
+	}
+	phone, msg := forms.Phone(q)
+	if msg != "" {
 		return fail(fiber.StatusNotFound, "admin.find_cert.none")
 	}
-	return c.Redirect("/admin/certificates/"+certcode.Format(code), fiber.StatusSeeOther)
+	u, err := s.store.UserByPhone(c.UserContext(), phone)
+	if err != nil {
+		return fail(fiber.StatusNotFound, "admin.leader.unknown")
+	}
+	certs, err := s.store.CertificatesOf(c.UserContext(), u.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(c, "admin_person", "admin.person.title", fiber.Map{"Person": u, "Certificates": certs, "Courses": s.courses})
 }
 
 func (s *Server) adminCertificate(c *fiber.Ctx) error {

@@ -227,6 +227,8 @@ func TestAdminFormsRejectBadInput(t *testing.T) {
 	mustStatus(t, "garbage certificate", admin.Get("/admin/certificates/<script>"), http.StatusNotFound)
 	mustStatus(t, "find by code", admin.Get("/admin/certificates?code="+strings.ToLower(code)), http.StatusSeeOther)
 	mustStatus(t, "find garbage", admin.Get("/admin/certificates?code=abc"), http.StatusNotFound)
+	mustContain(t, "find by phone", admin.Get("/admin/certificates?code="+url.QueryEscape("0977 111 222")).Body, "Phan Văn Đức", "VNeID và định danh điện tử")
+	mustStatus(t, "find an unknown phone", admin.Get("/admin/certificates?code=0999999999"), http.StatusNotFound)
 	mustStatus(t, "appoint unknown phone", admin.Post("/admin/teams/XXXXXX/leader", url.Values{"leader": {"0977111222"}}), http.StatusNotFound)
 	mustContain(t, "still valid", rig.Client(t).Get("/v/"+code).Body, "Chứng nhận thật")
 }

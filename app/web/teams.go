@@ -77,7 +77,11 @@ func (s *Server) poster(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "poster", "poster.title", fiber.Map{"Team": t, "JoinURL": s.joinURL(t)})
+	data := fiber.Map{"Team": t, "JoinURL": s.joinURL(t)}
+	if l, err := s.store.UserByID(c.UserContext(), t.LeaderID); err == nil {
+		data["Leader"] = l
+	}
+	return s.render(c, "poster", "poster.title", data)
 }
 
 // memberRow is one line of the leader's table: the same rows on screen and

@@ -105,3 +105,17 @@
     }).then(function () { btn.textContent = '✓ ' + btn.getAttribute('data-done'); btn.disabled = true; });
   });
 })();
+
+// Share a link the phone's way (Zalo, Messenger, SMS…) where the browser
+// can; print a poster. Both buttons stay hidden where they can't work.
+(function () {
+  document.querySelectorAll('button.share').forEach(function (b) {
+    if (!navigator.share) return;
+    b.hidden = false;
+    b.addEventListener('click', function () {
+      navigator.share({ title: b.getAttribute('data-title'), url: b.getAttribute('data-url') }).catch(function () {});
+    });
+  });
+  var p = document.querySelector('button.print');
+  if (p && window.print) { p.hidden = false; p.addEventListener('click', function () { window.print(); }); }
+})();
