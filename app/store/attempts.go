@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"kynangso/quiz"
 )
@@ -58,13 +57,6 @@ func (s *Store) SubmitAttempt(ctx context.Context, a *Attempt) (bool, error) {
 		return false, err
 	}
 	return r.ModifiedCount == 1, nil
-}
-
-// LastAttempts returns a user's submitted attempts at a course, newest first.
-func (s *Store) LastAttempts(ctx context.Context, userID, course string, n int64) ([]Attempt, error) {
-	return findAll[Attempt](ctx, s.attempts(),
-		bson.M{"user_id": userID, "course": course, "submitted": true},
-		options.Find().SetSort(bson.D{{Key: "submitted_at", Value: -1}}).SetLimit(n))
 }
 
 // AttemptByAnyUser returns an attempt whoever took it; for tests and
