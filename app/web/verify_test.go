@@ -176,6 +176,7 @@ func TestNameCorrectionReissues(t *testing.T) {
 	admin := rig.Admin(t)
 	holder := rig.Register(t, "Le Thi Hong", "0933444555", nil)
 	old := passCourse(t, rig, holder, "vneid")
+	oldCred := holder.Get("/certificates/" + old + "/credential.json").Body
 	mustStatus(t, "bad name", admin.Post("/admin/certificates/"+old+"/rename", url.Values{"name": {"1234"}}), http.StatusUnprocessableEntity)
 	res := admin.Post("/admin/certificates/"+old+"/rename", url.Values{"name": {"Lê Thị Hồng"}})
 	mustStatus(t, "rename", res, http.StatusSeeOther)
@@ -190,6 +191,9 @@ func TestNameCorrectionReissues(t *testing.T) {
 		t.Error("the old certificate does not link to its replacement")
 	}
 	mustContain(t, "new", employer.Get("/v/"+next).Body, "Chứng nhận thật", "Lê T. H.")
+	if r := verifyCred(t, employer, oldCred); r["verified"] != false || r["reason"] != "revoked" {
+		t.Errorf("the replaced certificate's credential still verifies: %v", r)
+	}
 	mustContain(t, "holder's list", holder.Get("/certificates").Body, "Còn hiệu lực", "Đã bị thu hồi")
 	mustStatus(t, "revoke the replaced one again", admin.Post("/admin/certificates/"+old+"/revoke", url.Values{"confirm": {"yes"}, "reason": {"other"}}), http.StatusConflict)
 }
