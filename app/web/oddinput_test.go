@@ -1,0 +1,63 @@
+package web_test
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+
+	"kynangso/app/testrig"
+)
+
+// TestNoServerErrorOnOddInput sends odd values to every form and odd path
+// segments to every page, as a learner, a leader and an admin: the answer
+// is never a 5xx.
+func TestNoServerErrorOnOddInput(t *testing.T) {
+	rig := testrig.Start(t)
+	admin := rig.Admin(t)
+	leader := rig.Register(t, "Tổ Trưởng Lạ", "0911777888", nil)
+	admin.Post("/admin/teams", url.Values{"name": {"Tổ thử"}, "province": {"1"}, "commune": {"Ba Đình"}, "leader": {"0911777888"}})
+	teams, _ := rig.P.Store.Teams(context.Background())
+	team := teams[0].ID
+	learner := rig.Register(t, "Học Viên Lạ", "0922777888", url.Values{"team": {team}})
+	code := passCourse(t, rig, learner, "vneid")
+	attempt, _ := rig.QuizAnswers(t, learner, "dich-vu-cong", true)
+	learnerID := userID(t, rig, "0922777888")
+
+	odd := []string{"", " ", strings.Repeat("ầ", 1000), "\x00", "%00", "../../etc/passwd", "<script>alert(1)</script>",
+		"{\"$ne\":null}", "Nguye\u0302\u0303n", "😀😀", "-1", "99999999999999999999", "0", "\u202e"}
+	posts := []string{"/register", "/login", "/reset", "/join/" + team, "/v/" + code + "/name",
+		"/courses/vneid/lessons/khong-co", "/courses/vneid/quiz/" + attempt[strings.LastIndex(attempt, "/")+1:],
+		"/certificates/" + code + "/privacy", "/account/password", "/account/leave-team",
+		"/teams/" + team + "/members/" + learnerID + "/reset", "/admin/teams", "/admin/teams/" + team + "/leader",
+		"/admin/certificates/" + code + "/rename", "/setup/khong-co", "/logout"}
+	fields := []string{"name", "phone", "password", "province", "commune", "commune_code", "team", "consent", "code",
+		"reason", "note", "confirm", "leader", "show_full_name", "old", "new", "next", "q_q01", "q_q01_a"}
+	for _, who := range []*testrig.Client{learner, leader, admin} {
+		for _, path := range posts {
+			for _, v := range odd {
+				f := url.Values{}
+				for _, k := range fields {
+					f.Set(k, v)
+				}
+				f.Add("name", v+v) // repeated fields too
+				if r := who.Post(path, f); r.Status >= 500 {
+					t.Fatalf("POST %s with %q: status %d\n%.300s", path, v, r.Status, testrig.Text(r.Body))
+				}
+			}
+		}
+	}
+	gets := []string{"/v/", "/api/v1/verify/", "/credentials/", "/certificates/", "/join/", "/teams/", "/courses/",
+		"/admin/certificates/", "/api/v1/provinces/", "/setup/", "/certificates/" + code + "/", "/courses/vneid/lessons/"}
+	for _, path := range gets {
+		for _, v := range odd[1:] {
+			p := path + url.PathEscape(v)
+			if r := admin.Get(p + "?lang=" + url.QueryEscape(v) + "&size=" + url.QueryEscape(v) + "&code=" + url.QueryEscape(v) + "&next=" + url.QueryEscape(v)); r.Status >= 500 {
+				t.Fatalf("GET %s: status %d", p, r.Status)
+			}
+		}
+	}
+	// And the platform still serves its people (the admin signed out
+	// along the way: /logout was among the forms).
+	mustContain(t, "still serving", rig.Client(t).Get("/join/"+team).Body, "Tổ thử")
+}
