@@ -13,6 +13,12 @@ import (
 	"kynangso/app/testrig"
 )
 
+// smallTargets lists buttons, fields and button-like links less than 44
+// px tall; tick boxes count by their label, which is the target.
+const smallTargets = `Array.from(document.querySelectorAll('button, .button, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, label.check, label.choice, .menu a'))
+  .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
+  .map(e => e.tagName + '.' + e.className + ' "' + (e.textContent || e.name || '').trim().slice(0, 30) + '"').join('; ')`
+
 // TestPagesFitAPhone opens every kind of page, in both languages, at
 // 390×844 and checks that none scrolls sideways (wide tables scroll inside
 // their own box) and that none shows an error. With KNS_SCREENSHOTS set,
@@ -72,20 +78,29 @@ func TestPagesFitAPhone(t *testing.T) {
 				if strings.Contains(p.path, "?") {
 					sep = "&"
 				}
-				var fits bool
-				var body string
+				var fits, fitsLarge bool
+				var body, small string
 				err := chromedp.Do(ctx,
 					chromedp.Navigate(rig.URL+p.path+sep+"lang="+lang),
 					chromedp.WaitVisible(chromedp.CSS("main")),
 					into(chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`), &fits),
+					into(chromedp.Evaluate[string](smallTargets), &small),
 					into(chromedp.Text(chromedp.CSS("main")), &body),
 					shot(fmt.Sprintf("%s-%s-%s", lang, as, p.name)),
+					// The largest text size, as for eyes that need it.
+					chromedp.Navigate(rig.URL+p.path+sep+"lang="+lang+"&size=xlarge"),
+					chromedp.WaitVisible(chromedp.CSS("main")),
+					into(chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`), &fitsLarge),
+					chromedp.Navigate(rig.URL+"/?size=normal"),
 				)
 				if err != nil {
 					t.Fatalf("%s %s: %v", lang, p.path, err)
 				}
-				if !fits {
-					t.Errorf("%s %s (%s): the page is wider than the phone", lang, p.path, as)
+				if !fits || !fitsLarge {
+					t.Errorf("%s %s (%s): the page is wider than the phone (normal text fits: %v, largest: %v)", lang, p.path, as, fits, fitsLarge)
+				}
+				if small != "" {
+					t.Errorf("%s %s (%s): touch targets under 44 px: %s", lang, p.path, as, small)
 				}
 				if p.name != "not-found" && (strings.Contains(body, "Mã lỗi") || strings.Contains(body, "Error code")) {
 					t.Errorf("%s %s (%s): shows an error: %.200s", lang, p.path, as, body)
