@@ -86,3 +86,10 @@ func (s *Store) ProgressOfUsers(ctx context.Context, userIDs []string) (map[stri
 	}
 	return out, nil
 }
+
+// ClearPassed takes back a pass whose certificate was revoked: the
+// learner's progress no longer counts the course as passed.
+func (s *Store) ClearPassed(ctx context.Context, userID, course string) error {
+	_, err := s.progress().UpdateOne(ctx, bson.M{"_id": progressID(userID, course)}, bson.M{"$set": bson.M{"passed": false}})
+	return err
+}

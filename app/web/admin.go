@@ -217,6 +217,11 @@ func (s *Server) adminRevoke(c *fiber.Ctx) error {
 		}
 		return err
 	}
+	// Without its certificate the pass no longer stands: the team's table
+	// and the learner's course page show the course as still to pass.
+	if err := s.store.ClearPassed(c.UserContext(), ct.UserID, ct.Course); err != nil {
+		return err
+	}
 	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: s.now(), Actor: user(c).ID, Action: store.ActCertRevoke, Target: ct.Code, Detail: strings.TrimSpace(reason + " " + note)}); err != nil {
 		return err
 	}

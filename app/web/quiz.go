@@ -249,8 +249,11 @@ func (s *Server) quizSubmit(c *fiber.Ctx) error {
 // the certificate. Both steps may run any number of times.
 func (s *Server) afterPass(c *fiber.Ctx, co *courses.Course, a *store.Attempt) (*store.Certificate, error) {
 	u := user(c)
-	if err := s.store.RecordScore(c.UserContext(), u.ID, co.ID, a.Result.Percent(), true, a.At); err != nil {
+	ct, err := s.issueCertificate(c, u, co, a.Result.Percent(), a.At)
+	if err != nil {
 		return nil, err
 	}
-	return s.issueCertificate(c, u, co, a.Result.Percent(), a.At)
+	// A pass older than a revocation of its certificate no longer counts.
+	passed := ct.Status == store.CertValid
+	return ct, s.store.RecordScore(c.UserContext(), u.ID, co.ID, a.Result.Percent(), passed, a.At)
 }
