@@ -15,8 +15,10 @@ import (
 )
 
 // quizStart continues the learner's open attempt or draws a new one. The
-// quiz is reached by a link, so a GET that creates is kept harmless: it
-// never creates a second open attempt.
+// quiz is reached by a link, so a GET that creates is kept harmless: a
+// reload finds the open attempt. (Tabs opened at the same instant may
+// each draw one; each is still graded once, and the certificate slot
+// keeps it to one certificate.)
 func (s *Server) quizStart(c *fiber.Ctx) error {
 	co, err := s.courseParam(c)
 	if err != nil {
