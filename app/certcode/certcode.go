@@ -12,6 +12,7 @@ package certcode
 import (
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -24,8 +25,9 @@ const (
 
 // Errors of Parse.
 var (
-	ErrMalformed = errors.New("not a certificate code")
-	ErrMistyped  = errors.New("check character does not match: mistyped")
+	ErrMalformed   = errors.New("not a certificate code")
+	ErrWrongLength = fmt.Errorf("%w: characters of a code, but not 12 of them", ErrMalformed)
+	ErrMistyped    = errors.New("check character does not match: mistyped")
 )
 
 // New returns a fresh code in its canonical form, without dashes.
@@ -71,7 +73,10 @@ func Parse(s string) (string, error) {
 		vals = append(vals, i)
 	}
 	if len(vals) != codeLen {
-		return "", ErrMalformed
+		if len(vals) == 0 {
+			return "", ErrMalformed
+		}
+		return "", ErrWrongLength
 	}
 	var sb strings.Builder
 	for _, v := range vals {

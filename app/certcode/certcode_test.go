@@ -46,6 +46,9 @@ func TestConfusableLettersAndGarbage(t *testing.T) {
 	if got, err := Parse(typed); err != nil || got != c {
 		t.Fatalf("Parse(%q) = %q, %v; want %q", typed, got, err, c)
 	}
+	if _, err := Parse("K7QM-4TZ9"); !errors.Is(err, ErrWrongLength) {
+		t.Errorf("part of a code: %v, want ErrWrongLength", err)
+	}
 	for _, bad := range []string{"", "ABC", "K7QM-4TZ9-XH2P-XXXX", "K7QM-4TZ9-XH2*", "<script>"} {
 		if _, err := Parse(bad); !errors.Is(err, ErrMalformed) {
 			t.Errorf("Parse(%q) = %v, want ErrMalformed", bad, err)

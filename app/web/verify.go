@@ -41,15 +41,12 @@ func (s *Server) check(c *fiber.Ctx, typed, channel string) (*verification, erro
 	case errors.Is(err, certcode.ErrMistyped):
 		v.Status, v.Code = statusMistyped, certcode.Format(code)
 		return v, nil
-	case err != nil:
-		// Letters and digits like a code's, but the wrong number of them: a
-		// code copied in part, not a forgery. (Real codes nearly always
+	case errors.Is(err, certcode.ErrWrongLength) && len(typed) >= 4 && strings.ContainsAny(typed, "0123456789"):
+		// A code copied in part, not a forgery. (Real codes nearly always
 		// hold a digit; a word typed in the box does not.)
-		bare := strings.NewReplacer("-", "", " ", "", ".", "").Replace(typed)
-		if len(bare) >= 4 && len(bare) <= 20 && strings.IndexFunc(bare, func(r rune) bool { return codeChar(r) < 0 }) < 0 &&
-			strings.ContainsAny(bare, "0123456789") {
-			v.Status, v.Short = statusMistyped, true
-		}
+		v.Status, v.Short = statusMistyped, true
+		return v, nil
+	case err != nil:
 		return v, nil
 	}
 	v.Code = certcode.Format(code)
@@ -78,13 +75,6 @@ func (s *Server) check(c *fiber.Ctx, typed, channel string) (*verification, erro
 		return nil, err
 	}
 	return v, nil
-}
-
-func codeChar(r rune) rune {
-	if r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' {
-		return r
-	}
-	return -1
 }
 
 func (s *Server) verifyForm(c *fiber.Ctx) error {
