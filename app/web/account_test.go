@@ -58,6 +58,14 @@ func TestAccountRights(t *testing.T) {
 		t.Error("the withdrawn certificate still names the person")
 	}
 	mustStatus(t, "signed out", me.Get("/account"), http.StatusFound)
+	// The admin can still open it: page and PDF, no name.
+	mustStatus(t, "admin sees the withdrawn certificate", admin.Get("/certificates/"+code), http.StatusOK)
+	mustStatus(t, "admin's PDF of it", admin.Get("/certificates/"+code+"/certificate.pdf"), http.StatusOK)
+	cred := rig.Client(t).Get("/credentials/" + code + ".json")
+	mustStatus(t, "its public credential", cred, http.StatusOK)
+	if r := verifyCred(t, rig.Client(t), cred.Body); r["verified"] != false || r["reason"] != "revoked" {
+		t.Errorf("the withdrawn certificate's credential: %v", r)
+	}
 	// Others are untouched.
 	mustContain(t, "other account", other.Get("/account").Body, "Người Khác")
 	// A leader must hand the team over first.

@@ -120,7 +120,7 @@ func (s *Server) certificatePrivacy(c *fiber.Ctx) error {
 func (s *Server) pdfData(ct *store.Certificate, lang string) certpdf.Certificate {
 	co := s.courses.Get(ct.Course)
 	p := certpdf.Certificate{
-		Code: certcode.Format(ct.Code), Holder: ct.Holder, Score: ct.Score, IssuedAt: ct.IssuedAt,
+		Code: certcode.Format(ct.Code), Holder: holderName(ct, true), Score: ct.Score, IssuedAt: ct.IssuedAt,
 		Issuer: s.msgs.T(lang, "app.name"), VerifyURL: s.verifyURL(ct.Code), Revoked: ct.Status == store.CertRevoked,
 		Course: ct.Course,
 	}
@@ -200,6 +200,20 @@ func (s *Server) certificateQRSVG(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "image/svg+xml")
 	c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
 	return c.Send(svg)
+}
+
+// holderName is the name a surface shows: in full for the holder's own
+// copies, else as the holder chose (masked by default); a dash once the
+// holder has had it erased.
+func holderName(ct *store.Certificate, full bool) string {
+	n := ct.Holder
+	if !full && !ct.ShowFullName {
+		n = maskName(n)
+	}
+	if n == "" {
+		n = "—"
+	}
+	return n
 }
 
 // maskName shows the family name and the initials of the other names:

@@ -68,14 +68,10 @@ func (s *Server) credentialJSON(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	holder := maskName(ct.Holder)
-	if ct.ShowFullName {
-		holder = ct.Holder
-	}
 	if err := s.store.RecordVerification(c.UserContext(), ct.Code, "credential", s.now()); err != nil {
 		return err
 	}
-	return s.sendCredential(c, ct, holder)
+	return s.sendCredential(c, ct, holderName(ct, false))
 }
 
 // myCredential is the holder's own copy, with the full name, to present
@@ -85,7 +81,7 @@ func (s *Server) myCredential(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.sendCredential(c, ct, ct.Holder)
+	return s.sendCredential(c, ct, holderName(ct, true))
 }
 
 func (s *Server) sendCredential(c *fiber.Ctx, ct *store.Certificate, holder string) error {

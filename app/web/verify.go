@@ -64,13 +64,7 @@ func (s *Server) check(c *fiber.Ctx, typed, channel string) (*verification, erro
 			v.Replace = certcode.Format(ct.ReplacedBy)
 		}
 	}
-	v.Holder = maskName(ct.Holder)
-	if ct.ShowFullName {
-		v.Holder = ct.Holder
-	}
-	if v.Holder == "" {
-		v.Holder = "—" // erased at the holder's request
-	}
+	v.Holder = holderName(ct, false)
 	if err := s.store.RecordVerification(c.UserContext(), ct.Code, channel, s.now()); err != nil {
 		return nil, err
 	}
