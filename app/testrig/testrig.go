@@ -253,6 +253,9 @@ func (r *Rig) Admin(t testing.TB) *Client {
 		t.Fatalf("no setup token: %v", err)
 	}
 	c := r.Client(t)
+	if page := c.Get("/setup/" + tok); page.Status != http.StatusOK || !strings.Contains(page.Body, `autocomplete="new-password"`) {
+		t.Fatalf("setup page: status %d\n%s", page.Status, Text(page.Body))
+	}
 	res := c.Post("/setup/"+tok, url.Values{"name": {"Quản Trị Viên"}, "phone": {"0900000001"}, "password": {"quan-tri-123"}})
 	if res.Status != http.StatusSeeOther || res.Location != "/admin" {
 		t.Fatalf("setup: status %d location %q\n%s", res.Status, res.Location, Text(res.Body))
@@ -341,3 +344,15 @@ func (c *Client) Cookie(name string) string {
 
 // URI is the database server the tests use.
 func URI(t testing.TB) string { return database(t) }
+
+// Team has the admin create a team in Phường Ba Đình led by the person
+// with leaderPhone (already signed up), and returns its join code.
+func (r *Rig) Team(t testing.TB, admin *Client, name, leaderPhone string) string {
+	t.Helper()
+	res := admin.Post("/admin/teams", url.Values{"name": {name}, "province": {"1"}, "commune": {"Ba Đình"}, "leader": {leaderPhone}})
+	code, ok := strings.CutPrefix(res.Location, "/admin?saved=")
+	if res.Status != http.StatusSeeOther || !ok {
+		t.Fatalf("create team %s: status %d\n%s", name, res.Status, Text(res.Body))
+	}
+	return code
+}

@@ -16,9 +16,8 @@ func TestAccountRights(t *testing.T) {
 	rig := testrig.Start(t)
 	admin := rig.Admin(t)
 	rig.Register(t, "Tổ Trưởng Sơn", "0911444555", nil)
-	admin.Post("/admin/teams", url.Values{"name": {"Tổ thôn Hạ"}, "province": {"1"}, "commune": {"Ba Đình"}, "leader": {"0911444555"}})
-	teams, _ := rig.P.Store.Teams(context.Background())
-	me := rig.Register(t, "Đỗ Thị Hằng", "0922555666", url.Values{"team": {teams[0].ID}})
+	team := rig.Team(t, admin, "Tổ thôn Hạ", "0911444555")
+	me := rig.Register(t, "Đỗ Thị Hằng", "0922555666", url.Values{"team": {team}})
 	code := passCourse(t, rig, me, "vneid")
 	other := rig.Register(t, "Người Khác", "0933666777", nil)
 

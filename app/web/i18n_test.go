@@ -20,7 +20,7 @@ func TestTemplatesAndHandlersUseKnownMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	used := map[string]string{}
-	inTemplates := regexp.MustCompile(`\{\{-?\s*(?:t|print) "([a-z0-9_.-]*[a-z0-9])"`)
+	inTemplates := regexp.MustCompile(`(?:\{\{-?\s*(?:t|print)|"Label") "([a-z0-9_.-]*[a-z0-9])"`)
 	inGo := regexp.MustCompile(`"((?:account|form|error|login|setup|admin|team|verify|quiz|course|certificate|home|nav|register|consent|join|poster|teams|certificates|lesson|progress|footer|app|audit|status|channel|skill)\.[a-z0-9_.-]*[a-z0-9])"`)
 	err = filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasSuffix(path, "_test.go") {

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/url"
 	"strings"
 	"testing"
@@ -16,9 +15,7 @@ func TestNoServerErrorOnOddInput(t *testing.T) {
 	rig := testrig.Start(t)
 	admin := rig.Admin(t)
 	leader := rig.Register(t, "Tổ Trưởng Lạ", "0911777888", nil)
-	admin.Post("/admin/teams", url.Values{"name": {"Tổ thử"}, "province": {"1"}, "commune": {"Ba Đình"}, "leader": {"0911777888"}})
-	teams, _ := rig.P.Store.Teams(context.Background())
-	team := teams[0].ID
+	team := rig.Team(t, admin, "Tổ thử", "0911777888")
 	learner := rig.Register(t, "Học Viên Lạ", "0922777888", url.Values{"team": {team}})
 	code := passCourse(t, rig, learner, "vneid")
 	attempt, _ := rig.QuizAnswers(t, learner, "dich-vu-cong", true)

@@ -1,9 +1,7 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -31,9 +29,7 @@ func TestPagesFitAPhone(t *testing.T) {
 	rig := testrig.Start(t)
 	admin := rig.Admin(t)
 	rig.Register(t, "Trần Văn Tổ", "0911111111", nil)
-	mustStatus(t, "team", admin.Post("/admin/teams", url.Values{"name": {"Tổ công nghệ số thôn Thượng"}, "province": {"1"}, "commune": {"Ba Đình"}, "leader": {"0911111111"}}), http.StatusSeeOther)
-	teams, _ := rig.P.Store.Teams(context.Background())
-	team := teams[0].ID
+	team := rig.Team(t, admin, "Tổ công nghệ số thôn Thượng", "0911111111")
 	member := rig.Register(t, "Nguyễn Thị Ánh Tuyết", "0922222222", url.Values{"team": {team}})
 	code := passCourse(t, rig, member, "phong-chong-lua-dao")
 	revoked := passCourse(t, rig, member, "vneid")

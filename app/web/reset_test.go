@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -17,9 +16,7 @@ func TestLeaderHelpsResetAPassword(t *testing.T) {
 	rig := testrig.Start(t)
 	admin := rig.Admin(t)
 	leader := rig.Register(t, "Tổ Trưởng Hòa", "0911000222", nil)
-	admin.Post("/admin/teams", url.Values{"name": {"Tổ xóm Mới"}, "province": {"1"}, "commune": {"Ba Đình"}, "leader": {"0911000222"}})
-	teams, _ := rig.P.Store.Teams(context.Background())
-	team := teams[0].ID
+	team := rig.Team(t, admin, "Tổ xóm Mới", "0911000222")
 	member := rig.Register(t, "Bà Tư Quên", "0922000333", url.Values{"team": {team}})
 	outsider := rig.Register(t, "Người Ngoài", "0933000444", nil)
 	memberID, outsiderID := userID(t, rig, "0922000333"), userID(t, rig, "0933000444")
