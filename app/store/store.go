@@ -1,10 +1,22 @@
-// Package store keeps the platform's data in MongoDB, or in the embedded
-// FerretDB that speaks the same protocol. One file per collection.
+// Package store is the platform's data: the records it keeps (types.go),
+// the one interface every backend implements (this file), and the
+// contract tests every backend passes (storetest).
 //
-// The embedded server has no multi-document transactions and scans whole
-// collections on every query, so: no transactions anywhere; every change is
-// one atomic single-document update; uniqueness comes from unique indexes
-// or from choosing the _id; hot lookups go by _id.
+// Two backends: sqlite (embedded, the default: one file under the data
+// folder) and mongodb (scale-out: several instances on a replica set). The
+// interface is shaped by what both can promise without a multi-document
+// transaction:
+//
+//   - every method is one atomic change, or says what it guarantees when
+//     it is cut short;
+//   - methods that must happen once (grading an attempt, revoking a
+//     certificate, issuing one per learner and course, using the setup
+//     link) record their decision first and return the decision as stored,
+//     so a second caller, or a retry after a crash, finishes the same
+//     decision instead of being refused for good;
+//   - Atomic runs a workflow in one transaction where the backend has one
+//     (sqlite); elsewhere the workflow's steps are idempotent and ordered
+//     so that the next try completes what a crash cut short.
 package store
 
 import (
@@ -12,83 +24,213 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // Sentinel errors, tested with errors.Is.
 var (
 	ErrNotFound  = errors.New("not found")
 	ErrDuplicate = errors.New("already exists")
+	// ErrBusy says another request is doing the same once-only thing right
+	// now and has not finished; try again shortly.
+	ErrBusy = errors.New("busy: the same change is under way")
 )
 
-// Store is the database.
-type Store struct {
-	client *mongo.Client
-	db     *mongo.Database
-}
+// Store is the database. Every method takes the request's context; none
+// keeps state in memory that another instance would need.
+type Store interface {
+	// Atomic runs fn as one unit of work: on a backend with transactions
+	// (sqlite) fn's writes all happen or none does; elsewhere fn runs as
+	// is, and must be written so that running it again finishes it.
+	// fn must use the Store it is given, not the outer one.
+	Atomic(ctx context.Context, fn func(ctx context.Context, tx Store) error) error
 
-// Open connects to uri and makes sure the indexes exist.
-func Open(ctx context.Context, uri, database string) (*Store, error) {
-	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetTimeout(10 * time.Second))
-	if err != nil {
-		return nil, fmt.Errorf("connect to database: %w", err)
-	}
-	s := &Store{client: client, db: client.Database(database)}
-	if err := s.Ping(ctx); err != nil {
-		_ = client.Disconnect(ctx)
-		return nil, err
-	}
-	if err := s.ensureIndexes(ctx); err != nil {
-		_ = client.Disconnect(ctx)
-		return nil, err
-	}
-	return s, nil
-}
+	Ping(ctx context.Context) error
+	Close(ctx context.Context) error
 
-// Close disconnects.
-func (s *Store) Close(ctx context.Context) error { return s.client.Disconnect(ctx) }
+	// Users
 
-// Ping tells whether the database answers.
-func (s *Store) Ping(ctx context.Context) error {
-	if err := s.db.RunCommand(ctx, bson.D{{Key: "ping", Value: 1}}).Err(); err != nil {
-		return fmt.Errorf("ping database: %w", err)
-	}
-	return nil
-}
+	// CreateUser inserts u; ErrDuplicate when the phone (or id) is taken.
+	CreateUser(ctx context.Context, u *User) error
+	UserByID(ctx context.Context, id string) (*User, error)
+	// UserByPhone finds a user by normalised phone number.
+	UserByPhone(ctx context.Context, phone string) (*User, error)
+	// UsersByIDs returns the users that exist among ids, by id; one query.
+	UsersByIDs(ctx context.Context, ids []string) (map[string]*User, error)
+	SetUserRole(ctx context.Context, id, role string) error
+	SetUserTeam(ctx context.Context, id, teamID string) error
+	// LeaveTeam takes a person out of their team.
+	LeaveTeam(ctx context.Context, id string) error
+	SetUserName(ctx context.Context, id, name, folded string) error
+	SetPassword(ctx context.Context, id, hash string) error
+	// TouchUser records activity; it never moves LastActive backwards.
+	TouchUser(ctx context.Context, id string, at time.Time) error
+	// TeamMembers lists a team's members by folded name, then id.
+	TeamMembers(ctx context.Context, teamID string, p Page) ([]User, error)
+	CountAdmins(ctx context.Context) (int64, error)
+	// DeleteUserData erases a person's own records: sessions, progress,
+	// attempts, reset code, and the user record last. Certificates are
+	// not touched (see ScrubCertificates). Running it again is harmless.
+	DeleteUserData(ctx context.Context, userID string) error
 
-// Drop deletes the whole database; for tests.
-func (s *Store) Drop(ctx context.Context) error { return s.db.Drop(ctx) }
+	// Sessions
 
-func (s *Store) ensureIndexes(ctx context.Context) error {
-	idx := []struct {
-		coll   string
-		keys   bson.D
-		unique bool
-	}{
-		{"users", bson.D{{Key: "phone", Value: 1}}, true},
-		{"users", bson.D{{Key: "team_id", Value: 1}}, false},
-		{"progress", bson.D{{Key: "user_id", Value: 1}}, false},
-		{"attempts", bson.D{{Key: "user_id", Value: 1}, {Key: "course", Value: 1}}, false},
-		{"certificates", bson.D{{Key: "user_id", Value: 1}}, false},
-		{"certificates", bson.D{{Key: "team_id", Value: 1}}, false},
-		{"verifications", bson.D{{Key: "code", Value: 1}}, false},
-		{"teams", bson.D{{Key: "leader_id", Value: 1}}, false},
-	}
-	for _, i := range idx {
-		m := mongo.IndexModel{Keys: i.keys}
-		if i.unique {
-			m.Options = options.Index().SetUnique(true)
-		}
-		if _, err := s.db.Collection(i.coll).Indexes().CreateOne(ctx, m); err != nil {
-			return fmt.Errorf("index on %s: %w", i.coll, err)
-		}
-	}
-	return nil
+	CreateSession(ctx context.Context, s *Session) error
+	// SessionByID returns a session that has not expired at now.
+	SessionByID(ctx context.Context, id string, now time.Time) (*Session, error)
+	DeleteSession(ctx context.Context, id string) error
+	DeleteUserSessions(ctx context.Context, userID string) error
+
+	// Teams
+
+	// CreateTeam inserts t; ErrDuplicate when its code is taken.
+	CreateTeam(ctx context.Context, t *Team) error
+	Team(ctx context.Context, id string) (*Team, error)
+	// Teams lists teams, newest first.
+	Teams(ctx context.Context, p Page) ([]Team, error)
+	CountTeams(ctx context.Context) (int64, error)
+	// TeamsLedBy lists the teams a user leads (a handful at most).
+	TeamsLedBy(ctx context.Context, userID string) ([]Team, error)
+	SetTeamLeader(ctx context.Context, teamID, userID string) error
+	// TeamCounts counts members and valid certificates of each team in
+	// ids, in a fixed number of queries; teams with none are absent.
+	TeamCounts(ctx context.Context, ids []string) (map[string]TeamCounts, error)
+
+	// Learning
+
+	// MarkLessonDone records a finished lesson; twice changes nothing.
+	MarkLessonDone(ctx context.Context, userID, course, lesson string, at time.Time) error
+	// RecordScore keeps the best score, and sets Passed when passed is
+	// true (never clears it: see ClearPassed).
+	RecordScore(ctx context.Context, userID, course string, percent int, passed bool, at time.Time) error
+	// ClearPassed takes back a pass whose certificate was revoked.
+	ClearPassed(ctx context.Context, userID, course string) error
+	// ProgressOf returns a learner's progress, by course id.
+	ProgressOf(ctx context.Context, userID string) (map[string]*Progress, error)
+	// ProgressOfUsers returns many learners' progress, by user then
+	// course; one query.
+	ProgressOfUsers(ctx context.Context, userIDs []string) (map[string]map[string]*Progress, error)
+
+	CreateAttempt(ctx context.Context, a *Attempt) error
+	// AttemptByID returns userID's attempt; another's is ErrNotFound.
+	AttemptByID(ctx context.Context, userID, id string) (*Attempt, error)
+	// AttemptByAnyUser returns an attempt whoever took it (tests, tools).
+	AttemptByAnyUser(ctx context.Context, id string) (*Attempt, error)
+	// OpenAttempt returns the user's unsubmitted attempt at a course.
+	OpenAttempt(ctx context.Context, userID, course string) (*Attempt, error)
+	// AttemptsOf lists a learner's attempts (their copy of their data).
+	AttemptsOf(ctx context.Context, userID string) ([]Attempt, error)
+	// SubmitAttempt records a's grading (Submitted, At, Result, Passed)
+	// once. It returns the attempt as graded, and whether this call was
+	// the one that graded it; a later or concurrent call gets the first
+	// grading back and changes nothing, and also completes it if a crash
+	// cut the first one short. ErrNotFound if a is not userID's.
+	SubmitAttempt(ctx context.Context, a *Attempt) (*Attempt, bool, error)
+
+	// Certificates
+
+	// IssueCertificate issues c unless the learner holds a certificate for
+	// the course already, which it then returns with false. A
+	// certificate revoked without replacement before earnedAt gives way to
+	// a new one; an older pass never brings a revoked one back. It
+	// allocates c.StatusIndex. A retry after a crash finishes the same
+	// issue, never a second certificate.
+	IssueCertificate(ctx context.Context, c *Certificate, earnedAt time.Time) (*Certificate, bool, error)
+	// Certificate returns a certificate by code (no dashes).
+	Certificate(ctx context.Context, code string) (*Certificate, error)
+	// CertificatesOf lists a learner's certificates, newest first.
+	CertificatesOf(ctx context.Context, userID string) ([]Certificate, error)
+	// TeamCertificates lists the certificates earned in a team, oldest
+	// first; validOnly keeps those in force.
+	TeamCertificates(ctx context.Context, teamID string, validOnly bool, p Page) ([]Certificate, error)
+	// RevokedIndexes lists the status-list positions of revoked ones.
+	RevokedIndexes(ctx context.Context) ([]int, error)
+	// AllocateStatusIndex reserves a status-list position no other
+	// certificate holds (for a replacement; IssueCertificate does its own).
+	AllocateStatusIndex(ctx context.Context) (int, error)
+	// RevokeCertificate records r and applies it: the certificate is
+	// revoked, and r.Replacement, if any, is issued in its place and
+	// becomes the learner's certificate for the course. It returns the
+	// revocation as first recorded, and whether this call recorded it; a
+	// retry completes a recorded revocation and returns it with false.
+	// ErrNotFound when there is no such certificate; a certificate already
+	// revoked by other means (account deletion) is returned with false.
+	RevokeCertificate(ctx context.Context, r *Revocation) (*Revocation, bool, error)
+	// ScrubCertificates revokes a person's valid certificates at their
+	// request (at) and erases the name and the link to the person from
+	// all of them, so a paper already handed out reads as withdrawn. It
+	// returns the codes it revoked; running it again revokes none.
+	ScrubCertificates(ctx context.Context, userID string, at time.Time) ([]string, error)
+	// SetShowFullName records the holder's choice; ErrNotFound if c is
+	// not userID's.
+	SetShowFullName(ctx context.Context, userID, code string, show bool) error
+
+	// Verifications
+
+	RecordVerification(ctx context.Context, v *Verification) error
+	// Verifications lists a certificate's checks, newest first.
+	Verifications(ctx context.Context, code string, limit int) ([]Verification, error)
+	CountVerifications(ctx context.Context, code string) (int64, error)
+
+	// Audit
+
+	// Audit appends an entry. An entry whose ID exists already is taken
+	// as written (a retried workflow); an empty ID is given a new one.
+	Audit(ctx context.Context, e *AuditEntry) error
+	// AuditLog lists entries, newest first.
+	AuditLog(ctx context.Context, p Page) ([]AuditEntry, error)
+
+	// Setup of the first admin
+
+	// SetupToken returns the one-time token that creates the first admin,
+	// creating it if needed; empty once an admin exists.
+	SetupToken(ctx context.Context) (string, error)
+	// CheckSetupToken tells whether token may still be used by phone: it
+	// is the live token, or it was used by that same phone (a retry).
+	CheckSetupToken(ctx context.Context, token, phone string) (bool, error)
+	// UseSetupToken records that phone used token. It returns true for the
+	// first use and for a retry by the same phone (so a setup cut short
+	// can finish), false for a wrong token or another phone.
+	UseSetupToken(ctx context.Context, token, phone string) (bool, error)
+
+	// Password resets
+
+	// SetReset stores a person's reset code, replacing any earlier one.
+	SetReset(ctx context.Context, r *Reset) error
+	// ResetOf returns a person's reset code live at now.
+	ResetOf(ctx context.Context, userID string, now time.Time) (*Reset, error)
+	FailReset(ctx context.Context, userID string) error
+	// DeleteReset removes the code if it is still the one with hash.
+	DeleteReset(ctx context.Context, userID, hash string) error
+
+	// Rate limits
+
+	// Hit counts one request of key in the fixed window holding now and
+	// returns the count so far; Hits reads it; ClearHits forgets it.
+	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
+	Hits(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
+	ClearHits(ctx context.Context, key string, window time.Duration, now time.Time) error
+
+	// Signing keys, shared by every instance
+
+	// SigningKeys lists the keys, oldest first.
+	SigningKeys(ctx context.Context) ([]SigningKey, error)
+	// AddSigningKey stores k; ErrDuplicate when its Seq is taken (another
+	// instance made that key first).
+	AddSigningKey(ctx context.Context, k *SigningKey) error
+
+	// Upkeep and moving data
+
+	// Sweep removes what has expired by now: sessions, rate-limit
+	// windows, reset codes and internal once-only markers. MongoDB also
+	// has TTL indexes; Sweep is how the embedded store stays small.
+	Sweep(ctx context.Context, now time.Time) error
+	// Dump calls fn with every record, kind by kind (see Kinds).
+	Dump(ctx context.Context, fn func(Record) error) error
+	// Load writes records into the store as they are, in bulk; the store
+	// should be empty of them. It rebuilds whatever internal bookkeeping
+	// the backend keeps (certificate slots, status-list counters).
+	Load(ctx context.Context, recs []Record) error
 }
 
 // NewID returns a random id: 128 bits, hex.
@@ -96,40 +238,4 @@ func NewID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// notFound turns the driver's "no documents" into ErrNotFound.
-func notFound(err error) error {
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return ErrNotFound
-	}
-	return err
-}
-
-func duplicate(err error) error {
-	if mongo.IsDuplicateKeyError(err) {
-		return ErrDuplicate
-	}
-	return err
-}
-
-// findAll runs a query and decodes every result.
-func findAll[T any](ctx context.Context, c *mongo.Collection, filter any, opts ...options.Lister[options.FindOptions]) ([]T, error) {
-	cur, err := c.Find(ctx, filter, opts...)
-	if err != nil {
-		return nil, err
-	}
-	var out []T
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func findOne[T any](ctx context.Context, c *mongo.Collection, filter any) (*T, error) {
-	var v T
-	if err := c.FindOne(ctx, filter).Decode(&v); err != nil {
-		return nil, notFound(err)
-	}
-	return &v, nil
 }

@@ -1,0 +1,229 @@
+package store
+
+import (
+	"time"
+
+	"kynangso/quiz"
+)
+
+// The records the platform keeps. Field tags name them the same way in
+// MongoDB documents (bson) and in exports (json), so an export reads the
+// same whichever backend wrote it.
+
+// Roles. A leader is a learner who leads a team; the role is stored so that
+// route checks need no extra query.
+const (
+	RoleLearner = "learner"
+	RoleLeader  = "leader"
+	RoleAdmin   = "admin"
+)
+
+// User is a registered person.
+type User struct {
+	ID           string    `bson:"_id" json:"id"`
+	Name         string    `bson:"name" json:"name"` // as typed, NFC
+	NameFolded   string    `bson:"name_folded" json:"name_folded"`
+	Phone        string    `bson:"phone" json:"phone"` // normalised 0xxxxxxxxx
+	PasswordHash string    `bson:"password_hash" json:"password_hash"`
+	Role         string    `bson:"role" json:"role"`
+	Province     string    `bson:"province" json:"province"`
+	Commune      string    `bson:"commune" json:"commune"`
+	TeamID       string    `bson:"team_id,omitempty" json:"team_id,omitempty"`
+	Consent      Consent   `bson:"consent" json:"consent"`
+	Created      time.Time `bson:"created" json:"created"`
+	LastActive   time.Time `bson:"last_active" json:"last_active"`
+}
+
+// Consent records what the person agreed to and when (Luật 91/2025/QH15).
+type Consent struct {
+	Version string    `bson:"version" json:"version"`
+	At      time.Time `bson:"at" json:"at"`
+}
+
+// Session is a signed-in browser. Its ID is the SHA-256 of the cookie
+// value, so a leaked database does not hand out live sessions.
+type Session struct {
+	ID      string    `bson:"_id" json:"id"`
+	UserID  string    `bson:"user_id" json:"user_id"`
+	Created time.Time `bson:"created" json:"created"`
+	Expires time.Time `bson:"expires" json:"expires"`
+}
+
+// Team is a community digital technology team. Its ID is its join code.
+type Team struct {
+	ID       string    `bson:"_id" json:"id"`
+	Name     string    `bson:"name" json:"name"`
+	Province string    `bson:"province" json:"province"`
+	Commune  string    `bson:"commune" json:"commune"`
+	LeaderID string    `bson:"leader_id" json:"leader_id"`
+	Created  time.Time `bson:"created" json:"created"`
+}
+
+// TeamCounts are a team's number of members and of valid certificates.
+type TeamCounts struct {
+	Members      int64
+	Certificates int64
+}
+
+// Progress is one learner's progress in one course.
+type Progress struct {
+	ID      string    `bson:"_id" json:"id"` // ProgressID(user, course): one record per pair
+	UserID  string    `bson:"user_id" json:"user_id"`
+	Course  string    `bson:"course" json:"course"`
+	Lessons []string  `bson:"lessons" json:"lessons"` // ids of lessons marked done
+	Best    int       `bson:"best" json:"best"`       // best quiz score, percent
+	Passed  bool      `bson:"passed" json:"passed"`
+	Updated time.Time `bson:"updated" json:"updated"`
+}
+
+// ProgressID is the id of a learner's progress in a course.
+func ProgressID(userID, course string) string { return userID + "/" + course }
+
+// Attempt is one try at a course's final quiz. Its ID doubles as the
+// submission's idempotency key: it is graded at most once.
+type Attempt struct {
+	ID        string       `bson:"_id" json:"id"`
+	UserID    string       `bson:"user_id" json:"user_id"`
+	Course    string       `bson:"course" json:"course"`
+	Seed      uint64       `bson:"seed" json:"seed"`
+	Drawn     []quiz.Drawn `bson:"drawn" json:"drawn"`
+	Created   time.Time    `bson:"created" json:"created"`
+	Submitted bool         `bson:"submitted" json:"submitted"`
+	At        time.Time    `bson:"submitted_at,omitempty" json:"submitted_at,omitzero"`
+	Result    *quiz.Result `bson:"result,omitempty" json:"result,omitempty"`
+	Passed    bool         `bson:"passed" json:"passed"`
+}
+
+// Reasons for revoking a certificate. The public sees the reason by its
+// fixed wording; an admin's free-text note goes to the audit log only, since
+// it may name people.
+const (
+	ReasonError    = "error"
+	ReasonFraud    = "fraud"
+	ReasonRequest  = "request"
+	ReasonOther    = "other"
+	ReasonReplaced = "replaced"
+)
+
+// RevokeReasons are the reasons an admin may choose.
+var RevokeReasons = []string{ReasonError, ReasonFraud, ReasonRequest, ReasonOther}
+
+// Certificate statuses.
+const (
+	CertValid   = "valid"
+	CertRevoked = "revoked"
+)
+
+// Certificate is an issued certificate. Its Code is its id, without dashes.
+type Certificate struct {
+	Code         string     `bson:"_id" json:"code"`
+	UserID       string     `bson:"user_id" json:"user_id"`
+	Course       string     `bson:"course" json:"course"`
+	Holder       string     `bson:"holder" json:"holder"` // the name as printed
+	Score        int        `bson:"score" json:"score"`
+	IssuedAt     time.Time  `bson:"issued_at" json:"issued_at"`
+	TeamID       string     `bson:"team_id,omitempty" json:"team_id,omitempty"`
+	TeamName     string     `bson:"team_name,omitempty" json:"team_name,omitempty"`
+	Commune      string     `bson:"commune,omitempty" json:"commune,omitempty"` // commune code where earned
+	Status       string     `bson:"status" json:"status"`
+	RevokedAt    *time.Time `bson:"revoked_at,omitempty" json:"revoked_at,omitempty"`
+	RevokeReason string     `bson:"revoke_reason,omitempty" json:"revoke_reason,omitempty"`
+	ReplacedBy   string     `bson:"replaced_by,omitempty" json:"replaced_by,omitempty"`
+	ShowFullName bool       `bson:"show_full_name" json:"show_full_name"`
+	StatusIndex  int        `bson:"status_index" json:"status_index"`
+}
+
+// Revocation is the decision to withdraw a certificate. It is recorded
+// once, before anything it changes, so that a try cut short by a crash is
+// finished by the next one exactly as it was decided.
+type Revocation struct {
+	Code   string    `bson:"code" json:"code"`
+	Reason string    `bson:"reason" json:"reason"`
+	At     time.Time `bson:"at" json:"at"`
+	// Replacement, when set, is issued in the revoked one's place (a name
+	// correction); its StatusIndex is allocated before the decision.
+	Replacement *Certificate `bson:"replacement,omitempty" json:"replacement,omitempty"`
+}
+
+// Verification is one check of a certificate; nothing about who checked.
+type Verification struct {
+	ID      string    `bson:"_id" json:"id"`
+	Code    string    `bson:"code" json:"code"`
+	At      time.Time `bson:"at" json:"at"`
+	Channel string    `bson:"channel" json:"channel"` // page, json, credential
+}
+
+// Audit actions; each has a message "audit.action.<action>".
+const (
+	ActSetupAdmin    = "setup.admin"
+	ActTeamCreate    = "team.create"
+	ActTeamLeader    = "team.leader"
+	ActCertRevoke    = "certificate.revoke"
+	ActCertReplace   = "certificate.replace"
+	ActResetCode     = "password.reset_code"
+	ActAccountDelete = "account.delete"
+)
+
+// AuditActions lists every audit action.
+var AuditActions = []string{ActSetupAdmin, ActTeamCreate, ActTeamLeader, ActCertRevoke, ActCertReplace, ActResetCode, ActAccountDelete}
+
+// AuditEntry records who did what to what, for accountability. A
+// workflow gives its entry an ID derived from what it did, so that a
+// retried workflow writes its entry once.
+type AuditEntry struct {
+	ID     string    `bson:"_id" json:"id"`
+	At     time.Time `bson:"at" json:"at"`
+	Actor  string    `bson:"actor" json:"actor"` // user id
+	Action string    `bson:"action" json:"action"`
+	Target string    `bson:"target" json:"target"`
+	Detail string    `bson:"detail,omitempty" json:"detail,omitempty"`
+}
+
+// Reset is a one-time code a team leader reads to a member who forgot
+// their password. Only its hash is kept; one per person, the newest.
+type Reset struct {
+	UserID   string    `bson:"_id" json:"user_id"`
+	Hash     string    `bson:"hash" json:"hash"`
+	Expires  time.Time `bson:"expires" json:"expires"`
+	Failures int       `bson:"failures" json:"failures"`
+	By       string    `bson:"by" json:"by"` // who made the code
+}
+
+// SigningKey is one of the platform's credential signing keys, kept where
+// every instance sees it. The private key is sealed (encrypted and
+// authenticated) with the instances' shared secret; the database alone
+// cannot sign.
+type SigningKey struct {
+	Seq     int       `bson:"_id" json:"seq"` // 1, 2, …: the highest signs
+	Public  []byte    `bson:"public" json:"public"`
+	Sealed  []byte    `bson:"sealed" json:"sealed"`
+	Created time.Time `bson:"created" json:"created"`
+}
+
+// Page is a window on a list that grows: at most Limit records after
+// skipping Offset. A Limit of 0 means DefaultLimit.
+type Page struct {
+	Limit, Offset int
+}
+
+// DefaultLimit is the page size when none is asked for; MaxLimit the
+// largest a caller may ask for.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 1000
+)
+
+// Bounds returns the limit and offset to use.
+func (p Page) Bounds() (limit, offset int) {
+	limit, offset = p.Limit, p.Offset
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	if limit > MaxLimit {
+		limit = MaxLimit
+	}
+	if offset < 0 {
+		offset = 0
+	}
+	return limit, offset
+}
