@@ -1,0 +1,218 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"kynangso/app/store"
+)
+
+// Dump calls fn with every record, kind by kind in store.Kinds order, all
+// read from one snapshot: a dump taken while the platform runs is
+// consistent. Each record is a fresh value fn may keep.
+func (s *Store) Dump(ctx context.Context, fn func(store.Record) error) error {
+	q := s.rd
+	if s.tx == nil {
+		tx, err := s.db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return fmt.Errorf("dump: %w", err)
+		}
+		defer func() { _ = tx.Rollback() }()
+		q = tx
+	}
+	steps := []func() error{
+		func() error {
+			return dumpKind(ctx, q, store.KindUser, "SELECT "+userCols+" FROM users ORDER BY rowid", scanUser, fn)
+		},
+		func() error {
+			return dumpKind(ctx, q, store.KindTeam, "SELECT "+teamCols+" FROM teams ORDER BY rowid", scanTeam, fn)
+		},
+		func() error {
+			return dumpKind(ctx, q, store.KindSession, "SELECT id, user_id, created, expires FROM sessions ORDER BY rowid", scanSession, fn)
+		},
+		func() error {
+			return dumpKind(ctx, q, store.KindProgress, "SELECT "+progressCols+" FROM progress ORDER BY rowid", scanProgress, fn)
+		},
+		func() error {
+			return dumpKind(ctx, q, store.KindAttempt, "SELECT "+attemptCols+" FROM attempts ORDER BY rowid", scanAttempt, fn)
+		},
+		func() error {
+			return dumpKind(ctx, q, store.KindCertificate, "SELECT "+certCols+" FROM certificates ORDER BY rowid", scanCert, fn)
+		},
+		func() error {
+			return dumpKind(ctx, q, store.KindVerification, "SELECT id, code, at, channel FROM verifications ORDER BY rowid", scanVerification, fn)
+		},
+		func() error {
+			return dumpKind(ctx, q, store.KindAudit, "SELECT id, at, actor, action, target, detail FROM audit ORDER BY rowid", scanAudit, fn)
+		},
+		func() error {
+			return dumpKind(ctx, q, store.KindReset, "SELECT "+resetCols+" FROM resets ORDER BY rowid", scanReset, fn)
+		},
+		func() error {
+			return dumpKind(ctx, q, store.KindSigningKey, "SELECT seq, public, sealed, created FROM signing_keys ORDER BY seq", scanKey, fn)
+		},
+		func() error {
+			// The token is live while no admin exists; after, it opens
+			// nothing and is not worth carrying over.
+			var tok string
+			err := q.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'setup_token'
+				AND NOT EXISTS (SELECT 1 FROM users WHERE role = ?)`, store.RoleAdmin).Scan(&tok)
+			if err == sql.ErrNoRows {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("dump setup token: %w", err)
+			}
+			return fn(store.Record{Kind: store.KindSetupToken, Value: &store.SetupTokenRecord{Token: tok}})
+		},
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func dumpKind[T any](ctx context.Context, q querier, kind, query string, scan func(scanner, *T) error, fn func(store.Record) error) error {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return fmt.Errorf("dump %s: %w", kind, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v := new(T)
+		if err := scan(rows, v); err != nil {
+			return fmt.Errorf("dump %s: %w", kind, err)
+		}
+		if err := fn(store.Record{Kind: kind, Value: v}); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("dump %s: %w", kind, err)
+	}
+	return nil
+}
+
+// Load writes records as they are, in one transaction with a prepared
+// statement per kind. Foreign keys are checked at commit, so a batch may
+// hold a user's sessions before the user. It moves the status-index
+// counter past every index loaded.
+func (s *Store) Load(ctx context.Context, recs []store.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	return s.inTx(ctx, func(t *Store) error {
+		if _, err := t.tx.ExecContext(ctx, "PRAGMA defer_foreign_keys = ON"); err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		stmts := map[string]*sql.Stmt{}
+		defer func() {
+			for _, st := range stmts {
+				_ = st.Close()
+			}
+		}()
+		stmt := func(query string) (*sql.Stmt, error) {
+			if st, ok := stmts[query]; ok {
+				return st, nil
+			}
+			st, err := t.tx.PrepareContext(ctx, query)
+			if err != nil {
+				return nil, fmt.Errorf("load: %w", err)
+			}
+			stmts[query] = st
+			return st, nil
+		}
+		certs := false
+		for i, r := range recs {
+			query, args, err := loadArgs(r)
+			if err != nil {
+				return fmt.Errorf("load record %d: %w", i, err)
+			}
+			if r.Kind == store.KindCertificate {
+				certs = true
+			}
+			st, err := stmt(query)
+			if err != nil {
+				return err
+			}
+			if _, err := st.ExecContext(ctx, args...); err != nil {
+				return wrap(fmt.Sprintf("load %s", r.Kind), err)
+			}
+		}
+		if certs {
+			if _, err := t.exec(ctx, "load: status index", `
+UPDATE counters SET n = max(n, (SELECT coalesce(max(status_index) + 1, 0) FROM certificates)) WHERE name = 'status_index'`); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// loadArgs returns the insert for r and its arguments. r.Value is a
+// pointer to its kind's type (a value is taken too).
+func loadArgs(r store.Record) (string, []any, error) {
+	switch v := r.Value.(type) {
+	case store.User:
+		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
+	case store.Team:
+		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
+	case store.Session:
+		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
+	case store.Progress:
+		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
+	case store.Attempt:
+		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
+	case store.Certificate:
+		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
+	case store.Verification:
+		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
+	case store.AuditEntry:
+		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
+	case store.Reset:
+		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
+	case store.SigningKey:
+		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
+	case store.SetupTokenRecord:
+		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
+
+	case *store.User:
+		return insertUser, userArgs(v), nil
+	case *store.Team:
+		return insertTeam, teamArgs(v), nil
+	case *store.Session:
+		return "INSERT INTO sessions (id, user_id, created, expires) VALUES (?,?,?,?)",
+			[]any{v.ID, v.UserID, ms(v.Created), ms(v.Expires)}, nil
+	case *store.Progress:
+		lessons := v.Lessons
+		if lessons == nil {
+			lessons = []string{}
+		}
+		b, err := json.Marshal(lessons)
+		if err != nil {
+			return "", nil, fmt.Errorf("progress %s: %w", v.ID, err)
+		}
+		return "INSERT INTO progress (" + progressCols + ") VALUES (?,?,?,?,?,?,?)",
+			[]any{v.ID, v.UserID, v.Course, string(b), v.Best, b2i(v.Passed), ms(v.Updated)}, nil
+	case *store.Attempt:
+		args, err := attemptArgs(v)
+		return insertAttempt, args, err
+	case *store.Certificate:
+		return insertCert, certArgs(v), nil
+	case *store.Verification:
+		return insertVerification, []any{v.ID, v.Code, ms(v.At), v.Channel}, nil
+	case *store.AuditEntry:
+		return insertAudit, []any{v.ID, ms(v.At), v.Actor, v.Action, v.Target, v.Detail}, nil
+	case *store.Reset:
+		return insertReset, []any{v.UserID, v.Hash, ms(v.Expires), v.Failures, v.By}, nil
+	case *store.SigningKey:
+		return insertKey, []any{v.Seq, v.Public, v.Sealed, ms(v.Created)}, nil
+	case *store.SetupTokenRecord:
+		return "INSERT OR REPLACE INTO settings (key, value) VALUES ('setup_token', ?)", []any{v.Token}, nil
+	}
+	return "", nil, fmt.Errorf("kind %q: unexpected value %T", r.Kind, r.Value)
+}
