@@ -1,0 +1,422 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"kynangso/app/store"
+	"kynangso/app/store/storetest"
+	"kynangso/quiz"
+)
+
+var t0 = time.Date(2026, 11, 2, 8, 30, 0, 123_456_789, time.UTC)
+
+func open(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close(context.Background()) })
+	return s
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		return open(t, filepath.Join(t.TempDir(), "kns.db"))
+	})
+}
+
+func user(i int) *store.User {
+	return &store.User{ID: fmt.Sprintf("u%07d", i), Name: "Nguyễn Văn An", NameFolded: "nguyen van an",
+		Phone: fmt.Sprintf("09%08d", i), PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
+		Role: store.RoleLearner, Province: "01", Commune: "00004", TeamID: fmt.Sprintf("T%d", i%100),
+		Consent: store.Consent{Version: "1", At: t0}, Created: t0, LastActive: t0}
+}
+
+// Opening a file twice applies the migrations once and keeps the data.
+func TestOpenTwice(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "kns.db")
+	s, err := Open(ctx, path)
+	must(t, err)
+	must(t, s.CreateUser(ctx, user(1)))
+	must(t, s.Close(ctx))
+	s = open(t, path)
+	got, err := s.UserByID(ctx, "u0000001")
+	must(t, err)
+	// Milliseconds, in UTC: what MongoDB keeps.
+	if !got.Created.Equal(t0.Truncate(time.Millisecond)) || got.Created.Location() != time.UTC {
+		t.Errorf("created = %v", got.Created)
+	}
+	var v int
+	must(t, s.db.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v))
+	if v != 1 {
+		t.Errorf("user_version = %d", v)
+	}
+}
+
+// A file from a newer program is refused with a clear error.
+func TestNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "kns.db")
+	s, err := Open(ctx, path)
+	must(t, err)
+	_, err = s.db.w.ExecContext(ctx, "PRAGMA user_version = 99")
+	must(t, err)
+	must(t, s.Close(ctx))
+	if _, err := Open(ctx, path); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Errorf("Open of a newer schema: %v", err)
+	}
+}
+
+// The database, its WAL and a backup are readable by the owner only.
+func TestFileModes(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := open(t, filepath.Join(dir, "kns.db"))
+	must(t, s.CreateUser(ctx, user(1)))
+	must(t, s.Backup(ctx, filepath.Join(dir, "backup.db")))
+	for _, name := range []string{"kns.db", "kns.db-wal", "kns.db-shm", "backup.db"} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if m := fi.Mode().Perm(); m != 0o600 {
+			t.Errorf("%s: mode %o, want 600", name, m)
+		}
+	}
+	if err := s.Backup(ctx, filepath.Join(dir, "backup.db")); err == nil {
+		t.Error("a backup overwrote an existing file")
+	}
+}
+
+// A backup taken while writes go on holds every write acknowledged
+// before it began, and is a database Open can use.
+func TestBackupWhileWriting(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := open(t, filepath.Join(dir, "kns.db"))
+	var acked atomic.Int64 // users 0..acked-1 are written
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := s.CreateUser(ctx, user(i)); err != nil {
+				t.Error(err)
+				return
+			}
+			acked.Store(int64(i + 1))
+		}
+	}()
+	for acked.Load() < 200 {
+		time.Sleep(time.Millisecond)
+	}
+	before := acked.Load()
+	dest := filepath.Join(dir, "backup.db")
+	must(t, s.Backup(ctx, dest))
+	close(stop)
+	wg.Wait()
+
+	b := open(t, dest)
+	n, err := b.count(ctx, "count", "SELECT count(*) FROM users")
+	must(t, err)
+	if n < before {
+		t.Errorf("backup has %d users, %d were acknowledged before it", n, before)
+	}
+	for i := range int(before) {
+		if _, err := b.UserByID(ctx, user(i).ID); err != nil {
+			t.Fatalf("user %d missing from the backup: %v", i, err)
+		}
+	}
+	t.Logf("backup holds %d users (%d acknowledged before it began, %d by the end)", n, before, acked.Load())
+}
+
+// Load is the bulk path for imports and the seeding tool.
+func TestLoad100k(t *testing.T) {
+	if testing.Short() {
+		t.Skip("bulk load")
+	}
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "kns.db"))
+	const n = 100_000
+	recs := make([]store.Record, 0, 2000)
+	start := time.Now()
+	for i := range n {
+		recs = append(recs, store.Record{Kind: store.KindUser, Value: user(i)})
+		if len(recs) == cap(recs) || i == n-1 {
+			must(t, s.Load(ctx, recs))
+			recs = recs[:0]
+		}
+	}
+	d := time.Since(start)
+	t.Logf("Load: %d users in %v: %.0f rows/s", n, d.Round(time.Millisecond), n/d.Seconds())
+
+	// A mixed load, as the seeding tool makes: progress, attempts,
+	// certificates per learner.
+	start = time.Now()
+	rows := 0
+	for i := range 20_000 {
+		u := user(i)
+		recs = append(recs,
+			store.Record{Kind: store.KindProgress, Value: &store.Progress{ID: store.ProgressID(u.ID, "c1"), UserID: u.ID, Course: "c1", Lessons: []string{"l1", "l2", "l3"}, Best: 80, Passed: true, Updated: t0}},
+			store.Record{Kind: store.KindAttempt, Value: &store.Attempt{ID: "a" + u.ID, UserID: u.ID, Course: "c1", Seed: 1 << 63,
+				Drawn:   []quiz.Drawn{{QuestionID: "q1", Options: []string{"a", "b", "c", "d"}}, {QuestionID: "q2", Options: []string{"a", "b"}}},
+				Created: t0, Submitted: true, At: t0, Result: &quiz.Result{Points: 8, Total: 10}, Passed: true}},
+			store.Record{Kind: store.KindCertificate, Value: &store.Certificate{Code: "C" + u.ID, UserID: u.ID, Course: "c1", Holder: u.Name, Score: 80,
+				IssuedAt: t0, TeamID: u.TeamID, Status: store.CertValid, StatusIndex: i}},
+		)
+		rows += 3
+		if len(recs) >= 1998 {
+			must(t, s.Load(ctx, recs))
+			recs = recs[:0]
+		}
+	}
+	must(t, s.Load(ctx, recs))
+	d = time.Since(start)
+	t.Logf("Load: %d progress, attempt and certificate rows in %v: %.0f rows/s", rows, d.Round(time.Millisecond), float64(rows)/d.Seconds())
+
+	if got, _ := s.count(ctx, "count", "SELECT count(*) FROM users"); got != n {
+		t.Errorf("%d users loaded, want %d", got, n)
+	}
+	// The counter moved past the loaded indexes.
+	idx, err := s.AllocateStatusIndex(ctx)
+	must(t, err)
+	if idx != 20_000 {
+		t.Errorf("next status index after load = %d, want 20000", idx)
+	}
+	a, err := s.AttemptByAnyUser(ctx, "au0000007")
+	must(t, err)
+	if a.Seed != 1<<63 || a.Result.Points != 8 || len(a.Drawn) != 2 {
+		t.Errorf("loaded attempt = %+v", a)
+	}
+}
+
+// Exactly one of many concurrent callers wins each once-only method.
+func TestOnceUnderConcurrency(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "kns.db"))
+	const n = 8
+	together := func(f func(i int) bool) int {
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				if f(i) {
+					wins.Add(1)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		return int(wins.Load())
+	}
+	u := user(1)
+	must(t, s.CreateUser(ctx, u))
+	for round := range 10 {
+		a := &store.Attempt{ID: store.NewID(), UserID: u.ID, Course: "c", Created: t0}
+		must(t, s.CreateAttempt(ctx, a))
+		if w := together(func(i int) bool {
+			g := *a
+			g.Submitted, g.At, g.Passed, g.Result = true, t0, i%2 == 0, &quiz.Result{Points: i, Total: 8}
+			got, first, err := s.SubmitAttempt(ctx, &g)
+			if err != nil {
+				t.Error(err)
+				return false
+			}
+			if !got.Submitted || got.Result == nil {
+				t.Errorf("submit returned %+v", got)
+			}
+			return first
+		}); w != 1 {
+			t.Errorf("round %d: graded %d times", round, w)
+		}
+
+		course := fmt.Sprintf("c%d", round)
+		var codes sync.Map
+		if w := together(func(int) bool {
+			c := &store.Certificate{Code: store.NewID(), UserID: u.ID, Course: course, Holder: u.Name, IssuedAt: t0}
+			got, isNew, err := s.IssueCertificate(ctx, c, t0)
+			if err != nil {
+				t.Error(err)
+				return false
+			}
+			codes.Store(got.Code, true)
+			return isNew
+		}); w != 1 {
+			t.Errorf("round %d: %d certificates issued", round, w)
+		}
+		var code string
+		codes.Range(func(k, _ any) bool { code = k.(string); return true })
+
+		idx, err := s.AllocateStatusIndex(ctx)
+		must(t, err)
+		var reasons sync.Map
+		if w := together(func(i int) bool {
+			r := &store.Revocation{Code: code, Reason: fmt.Sprint(i), At: t0,
+				Replacement: &store.Certificate{Code: fmt.Sprintf("R%d-%d", round, i), UserID: u.ID, Course: course, IssuedAt: t0, StatusIndex: idx}}
+			got, first, err := s.RevokeCertificate(ctx, r)
+			if err != nil {
+				t.Error(err)
+				return false
+			}
+			reasons.Store(got.Reason, true)
+			return first
+		}); w != 1 {
+			t.Errorf("round %d: revoked %d times", round, w)
+		}
+		k := 0
+		reasons.Range(func(any, any) bool { k++; return true })
+		if k != 1 {
+			t.Errorf("round %d: callers saw %d different decisions", round, k)
+		}
+	}
+
+	var tokenWins atomic.Int32
+	tok, err := s.SetupToken(ctx)
+	must(t, err)
+	together(func(i int) bool {
+		ok, err := s.UseSetupToken(ctx, tok, fmt.Sprintf("09000000%02d", i))
+		if err != nil {
+			t.Error(err)
+		}
+		if ok {
+			tokenWins.Add(1)
+		}
+		return ok
+	})
+	if tokenWins.Load() != 1 {
+		t.Errorf("the setup token was used by %d phones", tokenWins.Load())
+	}
+
+	var hits sync.Map
+	together(func(int) bool {
+		n, err := s.Hit(ctx, "k", time.Minute, t0)
+		if err != nil {
+			t.Error(err)
+		}
+		hits.Store(n, true)
+		return true
+	})
+	for i := 1; i <= n; i++ {
+		if _, ok := hits.Load(i); !ok {
+			t.Errorf("no hit counted %d", i)
+		}
+	}
+}
+
+// A failure between two writes of a method, inside Atomic or not, leaves
+// nothing of the method behind.
+func TestStepRollsBack(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "kns.db"))
+	u := user(1)
+	must(t, s.CreateUser(ctx, u))
+	must(t, s.CreateSession(ctx, &store.Session{ID: "s", UserID: u.ID, Created: t0, Expires: t0.Add(time.Hour)}))
+	boom := errors.New("boom")
+	var steps []string
+	cut := store.WithStepHook(ctx, func(name string) error { steps = append(steps, name); return boom })
+	if err := s.DeleteUserData(cut, u.ID); !errors.Is(err, boom) {
+		t.Fatalf("DeleteUserData: %v", err)
+	}
+	if _, err := s.SessionByID(ctx, "s", t0); err != nil {
+		t.Errorf("the session went though the deletion was cut short: %v", err)
+	}
+	if len(steps) != 1 || steps[0] != "sqlite.DeleteUserData.sessions" {
+		t.Errorf("steps = %v", steps)
+	}
+	// Inside Atomic, a cut rolls back the unit's earlier writes too.
+	err := s.Atomic(ctx, func(ctx context.Context, tx store.Store) error {
+		if err := tx.SetUserName(ctx, u.ID, "B", "b"); err != nil {
+			return err
+		}
+		return tx.DeleteUserData(cut, u.ID)
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Atomic: %v", err)
+	}
+	if got, _ := s.UserByID(ctx, u.ID); got.Name != u.Name {
+		t.Errorf("a rolled-back name stayed: %q", got.Name)
+	}
+	// Atomic inside Atomic runs on the same transaction.
+	must(t, s.Atomic(ctx, func(ctx context.Context, tx store.Store) error {
+		return tx.Atomic(ctx, func(ctx context.Context, tx2 store.Store) error {
+			return tx2.SetUserName(ctx, u.ID, "C", "c")
+		})
+	}))
+	if got, _ := s.UserByID(ctx, u.ID); got.Name != "C" {
+		t.Errorf("nested Atomic did not commit: %q", got.Name)
+	}
+}
+
+// Users referring to nothing get ErrNotFound, not a driver error.
+func TestForeignKeys(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "kns.db"))
+	err := s.CreateSession(ctx, &store.Session{ID: "s", UserID: "nobody", Created: t0, Expires: t0})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a session of no one: %v", err)
+	}
+	u := user(1)
+	must(t, s.CreateUser(ctx, u))
+	must(t, s.MarkLessonDone(ctx, u.ID, "c", "l", t0))
+	must(t, s.DeleteUserData(ctx, u.ID))
+	if p, _ := s.ProgressOf(ctx, u.ID); len(p) != 0 {
+		t.Errorf("progress survived: %v", p)
+	}
+}
+
+func BenchmarkSessionAndUser(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "kns.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close(ctx)
+	u := user(1)
+	if err := s.CreateUser(ctx, u); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.CreateSession(ctx, &store.Session{ID: "s", UserID: u.ID, Created: t0, Expires: t0.Add(time.Hour)}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			ss, err := s.SessionByID(ctx, "s", t0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.UserByID(ctx, ss.UserID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
