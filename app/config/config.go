@@ -22,6 +22,11 @@ type Config struct {
 	LogLevel   slog.Level // KNS_LOG_LEVEL
 	CoursesDir string     // KNS_COURSES_DIR: extra courses beside the built-in ones
 	KeyFile    string     // KNS_SIGNING_KEY_FILE: Ed25519 key for credentials instead of a generated one
+	// KNS_SECRET_KEY (or KNS_SECRET_KEY_FILE): seals the signing keys kept
+	// in the database; every instance on one database needs the same. On
+	// the embedded store it may be left out: one is made in the data
+	// folder.
+	SecretKey string
 	// KNS_TRUSTED_PROXIES: addresses or CIDR ranges of the reverse proxies
 	// in front; from them only, the client's address is taken from the
 	// X-Real-IP header, which the proxy must set (overwriting any sent).
@@ -55,6 +60,10 @@ func load(env func(string) string) (*Config, error) {
 		Database:   get("KNS_DATABASE", "kynangso"),
 		CoursesDir: get("KNS_COURSES_DIR", ""),
 		KeyFile:    get("KNS_SIGNING_KEY_FILE", ""),
+		SecretKey:  get("KNS_SECRET_KEY", ""),
+	}
+	if c.SecretKey != "" && len(c.SecretKey) < 32 {
+		return nil, fmt.Errorf("KNS_SECRET_KEY: want at least 32 characters (for example the output of: openssl rand -hex 32)")
 	}
 	for _, p := range strings.Split(get("KNS_TRUSTED_PROXIES", ""), ",") {
 		if p = strings.TrimSpace(p); p == "" {

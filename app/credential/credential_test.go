@@ -1,6 +1,7 @@
 package credential
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -187,15 +188,15 @@ func TestRevocation(t *testing.T) {
 }
 
 func TestRotatedKeyringVerifiesOldCredentials(t *testing.T) {
-	dir := t.TempDir()
-	k, _ := LoadOrCreate(dir, "")
+	st := testStore(t)
+	k := openKeyring(t, st, testSecret, Options{})
 	oldDID := k.IssuerDID()
 	old, _ := k.Sign(testIssue())
 
-	if err := k.Rotate(); err != nil {
+	if err := k.Rotate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	k, _ = LoadOrCreate(dir, "") // as after a restart
+	k = openKeyring(t, st, testSecret, Options{}) // as after a restart
 	if k.IssuerDID() == oldDID {
 		t.Fatal("Rotate did not change the current key")
 	}

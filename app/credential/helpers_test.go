@@ -1,8 +1,13 @@
 package credential
 
 import (
+	"context"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"kynangso/app/store"
+	"kynangso/app/store/sqlite"
 )
 
 var testTime = time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
@@ -31,7 +36,25 @@ func testIssue() Issue {
 
 func newKeyring(t *testing.T) *Keyring {
 	t.Helper()
-	k, err := LoadOrCreate(t.TempDir(), "")
+	return openKeyring(t, testStore(t), testSecret, Options{})
+}
+
+var testSecret = []byte("a secret of at least thirty-two bytes")
+
+// testStore is a fresh embedded database: keys live in the store.
+func testStore(t *testing.T) store.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "kns.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close(context.Background()) })
+	return st
+}
+
+func openKeyring(t *testing.T, st store.Store, secret []byte, opt Options) *Keyring {
+	t.Helper()
+	k, err := Open(context.Background(), st, secret, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

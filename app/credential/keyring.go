@@ -1,8 +1,12 @@
 package credential
 
 import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -14,6 +18,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
+
+	"kynangso/app/store"
 )
 
 // ErrExternalKey is returned by Rotate when the signing key comes from an
@@ -21,75 +28,173 @@ import (
 var ErrExternalKey = errors.New("credential: signing key is an external key file; rotate it there")
 
 type signingKey struct {
+	seq  int // 0 for an external key file
 	priv ed25519.PrivateKey
 	pub  ed25519.PublicKey
 }
 
 func (k *signingKey) did() string { return didKey(k.pub) }
 
-// Keyring holds the platform's Ed25519 keys: the last one signs, all of them
-// (older ones included) still sign status lists for the credentials they
-// issued and are listed in the JWKS. Safe for concurrent use.
-type Keyring struct {
-	mu       sync.RWMutex
-	dir      string
-	external bool
-	keys     []*signingKey // oldest first; the last is current
-	lastSeq  int           // sequence number of the newest key file
+// KeyStore is where the keys live, shared by every instance of the
+// platform (the database); private keys reach it sealed only.
+type KeyStore interface {
+	SigningKeys(ctx context.Context) ([]store.SigningKey, error)
+	AddSigningKey(ctx context.Context, k *store.SigningKey) error
 }
 
-const keyPrefix, keySuffix = "ed25519-", ".pem"
+// Keyring holds the platform's Ed25519 keys: the last one signs, all of them
+// (older ones included) still sign status lists for the credentials they
+// issued and are listed in the JWKS. Every instance on one database loads
+// the same keys, so each verifies and serves the status lists of what any
+// other issued. Safe for concurrent use.
+type Keyring struct {
+	mu       sync.RWMutex
+	ks       KeyStore
+	aead     cipher.AEAD
+	external *signingKey
+	keys     []*signingKey // oldest first; the last is current unless external
+}
 
-// LoadOrCreate loads the keys in dataDir/keys (created 0700; key files 0600),
-// generating the first key on first start. If keyFile is not empty, that
-// PEM PKCS#8 Ed25519 private key is the current signing key instead, and the
-// keys in dataDir/keys, if any, are kept only as older keys.
-func LoadOrCreate(dataDir, keyFile string) (*Keyring, error) {
-	k := &Keyring{dir: filepath.Join(dataDir, "keys")}
-	if err := os.MkdirAll(k.dir, 0o700); err != nil {
-		return nil, err
+// Options are where keys may come from besides the key store.
+type Options struct {
+	// LegacyDir is the keys folder of an earlier version (one PEM file per
+	// key); its keys are moved into the key store on first start.
+	LegacyDir string
+	// ExternalFile is a PEM PKCS#8 Ed25519 private key that signs instead
+	// of the stored keys (which stay for verification).
+	ExternalFile string
+}
+
+// SecretSize is the size of the secret that seals private keys.
+const SecretSize = 32
+
+// Open loads the keys from ks, unsealing them with secret (at least
+// SecretSize bytes, the same on every instance), moving an earlier
+// version's key files in, and making the first key if there is none. Two
+// instances starting together make one first key between them.
+func Open(ctx context.Context, ks KeyStore, secret []byte, opt Options) (*Keyring, error) {
+	if len(secret) < SecretSize {
+		return nil, fmt.Errorf("credential: the key-sealing secret has %d bytes, want at least %d", len(secret), SecretSize)
 	}
-	// MkdirAll leaves an existing directory's mode alone; tighten it.
-	if err := os.Chmod(k.dir, 0o700); err != nil {
-		return nil, err
-	}
-	names, err := filepath.Glob(filepath.Join(k.dir, keyPrefix+"*"+keySuffix))
+	// The secret may be a passphrase-like string: derive the AES key from it.
+	sum := sha256.Sum256(append([]byte("kynangso signing keys v1\x00"), secret...))
+	block, err := aes.NewCipher(sum[:])
 	if err != nil {
 		return nil, err
 	}
-	// Files are numbered, not timestamped, so a clock going backwards can't
-	// change which key is current. Zero padding makes name order = age.
-	slices.Sort(names)
-	for _, name := range names {
-		if _, err := fmt.Sscanf(filepath.Base(name), keyPrefix+"%d"+keySuffix, &k.lastSeq); err != nil {
-			return nil, fmt.Errorf("credential: unexpected key file name %s", name)
-		}
-		if err := os.Chmod(name, 0o600); err != nil {
-			return nil, err
-		}
-		key, err := readKeyFile(name)
-		if err != nil {
-			return nil, err
-		}
-		k.keys = append(k.keys, key)
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
 	}
-	if keyFile != "" {
-		key, err := readKeyFile(keyFile)
+	k := &Keyring{ks: ks, aead: aead}
+	if err := k.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	if len(k.keys) == 0 && opt.LegacyDir != "" {
+		if err := k.importLegacy(ctx, opt.LegacyDir); err != nil {
+			return nil, err
+		}
+	}
+	if opt.ExternalFile != "" {
+		key, err := readKeyFile(opt.ExternalFile)
 		if err != nil {
 			return nil, err
 		}
-		k.external = true
-		k.keys = slices.DeleteFunc(k.keys, func(o *signingKey) bool { return o.pub.Equal(key.pub) })
-		k.keys = append(k.keys, key)
+		k.external = key
 		return k, nil
 	}
 	if len(k.keys) == 0 {
-		if err := k.generate(); err != nil {
+		if err := k.add(ctx, 1, nil); err != nil {
 			return nil, err
 		}
 	}
 	return k, nil
 }
+
+// Refresh reloads the keys from the key store, to pick up a key another
+// instance made.
+func (k *Keyring) Refresh(ctx context.Context) error {
+	stored, err := k.ks.SigningKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("credential: read signing keys: %w", err)
+	}
+	keys := make([]*signingKey, 0, len(stored))
+	for _, s := range stored {
+		key, err := k.unseal(s)
+		if err != nil {
+			return err
+		}
+		keys = append(keys, key)
+	}
+	k.mu.Lock()
+	k.keys = keys
+	k.mu.Unlock()
+	return nil
+}
+
+func (k *Keyring) unseal(s store.SigningKey) (*signingKey, error) {
+	n := k.aead.NonceSize()
+	if len(s.Sealed) < n {
+		return nil, fmt.Errorf("credential: signing key %d is damaged", s.Seq)
+	}
+	seed, err := k.aead.Open(nil, s.Sealed[:n], s.Sealed[n:], aad(s.Seq))
+	if err != nil || len(seed) != ed25519.SeedSize {
+		return nil, fmt.Errorf("credential: signing key %d does not open with this secret (KNS_SECRET_KEY differs from the one it was sealed with)", s.Seq)
+	}
+	priv := ed25519.NewKeyFromSeed(seed)
+	pub := priv.Public().(ed25519.PublicKey)
+	if !pub.Equal(ed25519.PublicKey(s.Public)) {
+		return nil, fmt.Errorf("credential: signing key %d: public key does not match", s.Seq)
+	}
+	return &signingKey{seq: s.Seq, priv: priv, pub: pub}, nil
+}
+
+func aad(seq int) []byte { return []byte(fmt.Sprintf("kynangso signing key %d", seq)) }
+
+// add seals and stores key (a new one when nil) as number seq. When
+// another instance stored seq first, add takes the stored keys instead.
+func (k *Keyring) add(ctx context.Context, seq int, key *signingKey) error {
+	if key == nil {
+		pub, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return err
+		}
+		key = &signingKey{priv: priv, pub: pub}
+	}
+	nonce := make([]byte, k.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return err
+	}
+	sealed := k.aead.Seal(nonce, nonce, key.priv.Seed(), aad(seq))
+	err := k.ks.AddSigningKey(ctx, &store.SigningKey{Seq: seq, Public: key.pub, Sealed: sealed, Created: time.Now().UTC().Truncate(time.Millisecond)})
+	if err != nil && !errors.Is(err, store.ErrDuplicate) {
+		return fmt.Errorf("credential: store signing key: %w", err)
+	}
+	return k.Refresh(ctx)
+}
+
+// importLegacy moves an earlier version's key files into the key store,
+// oldest first, so credentials signed before the upgrade keep verifying.
+func (k *Keyring) importLegacy(ctx context.Context, dir string) error {
+	names, err := filepath.Glob(filepath.Join(dir, keyPrefix+"*"+keySuffix))
+	if err != nil {
+		return err
+	}
+	// Files are numbered, zero padded: name order is age.
+	slices.Sort(names)
+	for i, name := range names {
+		key, err := readKeyFile(name)
+		if err != nil {
+			return err
+		}
+		if err := k.add(ctx, i+1, key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const keyPrefix, keySuffix = "ed25519-", ".pem"
 
 func readKeyFile(name string) (*signingKey, error) {
 	b, err := os.ReadFile(name)
@@ -111,64 +216,49 @@ func readKeyFile(name string) (*signingKey, error) {
 	return &signingKey{priv: priv, pub: priv.Public().(ed25519.PublicKey)}, nil
 }
 
-// generate writes a new key file and makes it current. Caller holds mu.
-func (k *Keyring) generate() error {
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return err
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(k.dir, ".tmp-key-*") // created 0600
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := pem.Encode(tmp, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	// Link, unlike Rename, refuses to overwrite an existing key file.
-	name := filepath.Join(k.dir, fmt.Sprintf("%s%06d%s", keyPrefix, k.lastSeq+1, keySuffix))
-	if err := os.Link(tmp.Name(), name); err != nil {
-		return err
-	}
-	k.lastSeq++
-	k.keys = append(k.keys, &signingKey{priv: priv, pub: pub})
-	return nil
-}
-
-// Rotate generates a new current key. Older keys stay for verification and
-// for re-signing the status lists of the credentials they issued.
-func (k *Keyring) Rotate() error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.external {
+// Rotate makes a new current key, seen by every instance once it
+// refreshes. Older keys stay for verification and for re-signing the
+// status lists of the credentials they issued.
+func (k *Keyring) Rotate(ctx context.Context) error {
+	if k.external != nil {
 		return ErrExternalKey
 	}
-	return k.generate()
+	if err := k.Refresh(ctx); err != nil {
+		return err
+	}
+	k.mu.RLock()
+	next := 1
+	if n := len(k.keys); n > 0 {
+		next = k.keys[n-1].seq + 1
+	}
+	k.mu.RUnlock()
+	return k.add(ctx, next, nil)
 }
 
 func (k *Keyring) current() *signingKey {
+	if k.external != nil {
+		return k.external
+	}
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	return k.keys[len(k.keys)-1]
 }
 
-// byDID returns the key whose did:key is did, or nil.
-func (k *Keyring) byDID(did string) *signingKey {
+// all lists every key, oldest first, the external one last.
+func (k *Keyring) all() []*signingKey {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	for _, key := range k.keys {
+	out := slices.Clone(k.keys)
+	if k.external != nil {
+		out = slices.DeleteFunc(out, func(o *signingKey) bool { return o.pub.Equal(k.external.pub) })
+		out = append(out, k.external)
+	}
+	return out
+}
+
+// byDID returns the key whose did:key is did, or nil.
+func (k *Keyring) byDID(did string) *signingKey {
+	for _, key := range k.all() {
 		if key.did() == did {
 			return key
 		}
@@ -182,11 +272,10 @@ func (k *Keyring) IssuerDID() string { return k.current().did() }
 
 // IssuerDIDs lists the did:key of every key, current first.
 func (k *Keyring) IssuerDIDs() []string {
-	k.mu.RLock()
-	defer k.mu.RUnlock()
-	out := make([]string, 0, len(k.keys))
-	for i := len(k.keys) - 1; i >= 0; i-- {
-		out = append(out, k.keys[i].did())
+	keys := k.all()
+	out := make([]string, 0, len(keys))
+	for i := len(keys) - 1; i >= 0; i-- {
+		out = append(out, keys[i].did())
 	}
 	return out
 }
@@ -204,13 +293,12 @@ type jwk struct {
 // /.well-known/jwks.json. Each kid is the did:key verification method id
 // that appears in proofs.
 func (k *Keyring) JWKS() ([]byte, error) {
-	k.mu.RLock()
-	defer k.mu.RUnlock()
+	keys := k.all()
 	set := struct {
 		Keys []jwk `json:"keys"`
 	}{}
-	for i := len(k.keys) - 1; i >= 0; i-- {
-		pub := k.keys[i].pub
+	for i := len(keys) - 1; i >= 0; i-- {
+		pub := keys[i].pub
 		set.Keys = append(set.Keys, jwk{Kty: "OKP", Crv: "Ed25519", X: base64.RawURLEncoding.EncodeToString(pub),
 			Kid: verificationMethod(pub), Alg: "EdDSA", Use: "sig"})
 	}

@@ -1,6 +1,8 @@
 package credential
 
 import (
+	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/x509"
@@ -8,49 +10,115 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-func TestKeyFilesArePrivateAndReloaded(t *testing.T) {
-	dir := t.TempDir()
-	k, err := LoadOrCreate(dir, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := k.IssuerDID()
+// Every instance on one database signs with the same keys: a second
+// keyring on the store finds the first one's key, sees a rotation once it
+// refreshes, and the database alone holds no usable private key.
+func TestKeysSharedThroughTheStore(t *testing.T) {
+	ctx := context.Background()
+	st := testStore(t)
+	a := openKeyring(t, st, testSecret, Options{})
+	b := openKeyring(t, st, testSecret, Options{})
+	first := a.IssuerDID()
 	if !strings.HasPrefix(first, "did:key:z6Mk") {
 		t.Fatalf("issuer DID %q is not an Ed25519 did:key", first)
 	}
-	if err := k.Rotate(); err != nil {
-		t.Fatal(err)
+	if b.IssuerDID() != first {
+		t.Fatalf("two instances sign with %s and %s", first, b.IssuerDID())
 	}
-	keysDir := filepath.Join(dir, "keys")
-	if fi, err := os.Stat(keysDir); err != nil || fi.Mode().Perm() != 0o700 {
-		t.Fatalf("keys dir mode %v, %v; want 0700", fi.Mode().Perm(), err)
-	}
-	entries, _ := os.ReadDir(keysDir)
-	if len(entries) != 2 {
-		t.Fatalf("%d files in keys dir, want 2 (no temp files left)", len(entries))
-	}
-	for _, e := range entries {
-		fi, _ := e.Info()
-		if fi.Mode().Perm() != 0o600 {
-			t.Errorf("%s has mode %v, want 0600", e.Name(), fi.Mode().Perm())
-		}
-	}
-
-	again, err := LoadOrCreate(dir, "")
+	doc, err := a.Sign(testIssue())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.IssuerDID() != k.IssuerDID() || again.IssuerDID() == first {
-		t.Fatalf("after reload current key is %s, want the rotated %s", again.IssuerDID(), k.IssuerDID())
+	if _, err := b.Verify(doc, lists(map[string][]byte{testList: mustList(t, b, "", nil)})); err != nil {
+		t.Fatalf("B rejects A's credential: %v", err)
 	}
-	if got := again.IssuerDIDs(); len(got) != 2 || got[1] != first {
-		t.Fatalf("IssuerDIDs after reload = %v", got)
+	if err := a.Rotate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if b.IssuerDID() != a.IssuerDID() || a.IssuerDID() == first {
+		t.Fatalf("after rotation and refresh: A %s, B %s", a.IssuerDID(), b.IssuerDID())
+	}
+	if got := b.IssuerDIDs(); len(got) != 2 || got[1] != first {
+		t.Fatalf("IssuerDIDs = %v", got)
+	}
+	keys, err := st.SigningKeys(ctx)
+	if err != nil || len(keys) != 2 {
+		t.Fatalf("stored keys: %d, %v", len(keys), err)
+	}
+	for _, k := range keys {
+		for _, priv := range []*signingKey{a.keys[0], a.keys[1]} {
+			if bytes.Contains(k.Sealed, priv.priv.Seed()) {
+				t.Fatal("a private key is stored in the clear")
+			}
+		}
+	}
+	if _, err := Open(ctx, st, []byte("another secret, also thirty-two bytes"), Options{}); err == nil || !strings.Contains(err.Error(), "KNS_SECRET_KEY") {
+		t.Fatalf("the wrong secret: %v; want a message naming KNS_SECRET_KEY", err)
+	}
+	if _, err := Open(ctx, st, []byte("short"), Options{}); err == nil {
+		t.Fatal("a short secret was accepted")
+	}
+}
+
+// Two instances starting at once on an empty database make one key.
+func TestFirstKeyMadeOnce(t *testing.T) {
+	st := testStore(t)
+	dids := make(chan string, 4)
+	for range 4 {
+		go func() {
+			k, err := Open(context.Background(), st, testSecret, Options{})
+			if err != nil {
+				t.Error(err)
+				dids <- ""
+				return
+			}
+			dids <- k.IssuerDID()
+		}()
+	}
+	first := <-dids
+	for range 3 {
+		if d := <-dids; d != first {
+			t.Fatalf("instances started together sign with different keys: %s and %s", first, d)
+		}
+	}
+}
+
+// The key files of the earlier version move into the store, in order,
+// so what they signed keeps verifying.
+func TestLegacyKeyFilesCarriedOver(t *testing.T) {
+	dir := t.TempDir()
+	var pubs []ed25519.PublicKey
+	for i := 1; i <= 2; i++ {
+		pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+		der, _ := x509.MarshalPKCS8PrivateKey(priv)
+		name := filepath.Join(dir, fmt.Sprintf("ed25519-%06d.pem", i))
+		if err := os.WriteFile(name, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		pubs = append(pubs, pub)
+	}
+	st := testStore(t)
+	k := openKeyring(t, st, testSecret, Options{LegacyDir: dir})
+	if k.IssuerDID() != didKey(pubs[1]) {
+		t.Fatalf("current key %s, want the newest file's %s", k.IssuerDID(), didKey(pubs[1]))
+	}
+	if got := k.IssuerDIDs(); len(got) != 2 || got[1] != didKey(pubs[0]) {
+		t.Fatalf("IssuerDIDs = %v", got)
+	}
+	// Once moved, the store is what counts.
+	again := openKeyring(t, st, testSecret, Options{})
+	if again.IssuerDID() != k.IssuerDID() {
+		t.Fatal("keys were not kept in the store")
 	}
 }
 
@@ -61,27 +129,25 @@ func TestExternalKeyFile(t *testing.T) {
 	file := filepath.Join(dir, "platform.pem")
 	os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
 
-	k, err := LoadOrCreate(dir, file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := testStore(t)
+	k := openKeyring(t, st, testSecret, Options{ExternalFile: file})
 	if k.IssuerDID() != didKey(pub) {
 		t.Fatalf("IssuerDID %s is not the key file's %s", k.IssuerDID(), didKey(pub))
 	}
-	if err := k.Rotate(); !errors.Is(err, ErrExternalKey) {
+	if err := k.Rotate(context.Background()); !errors.Is(err, ErrExternalKey) {
 		t.Fatalf("Rotate with a key file: %v, want ErrExternalKey", err)
 	}
 
 	os.WriteFile(file, []byte("not a key"), 0o600)
-	if _, err := LoadOrCreate(dir, file); err == nil {
+	if _, err := Open(context.Background(), st, testSecret, Options{ExternalFile: file}); err == nil {
 		t.Fatal("a garbage key file was accepted")
 	}
 }
 
 func TestJWKSListsEveryKey(t *testing.T) {
 	k := newKeyring(t)
-	k.Rotate()
-	k.Rotate()
+	k.Rotate(context.Background())
+	k.Rotate(context.Background())
 	b, err := k.JWKS()
 	if err != nil {
 		t.Fatal(err)

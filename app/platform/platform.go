@@ -1,6 +1,7 @@
 // Package platform starts and stops the whole program: config, logs, the
-// database (embedded or not), the course catalogue, the signing keys and
-// the web server. Tests start it the same way.
+// store (embedded SQLite or MongoDB), the course catalogue, the signing
+// keys and the web server; and runs the commands (export, import, backup,
+// copy-to, rotate-key, setup-link). Tests start it the same way.
 package platform
 
 import (
@@ -9,14 +10,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"kynangso/app/config"
 	"kynangso/app/credential"
-	"kynangso/app/embeddb"
 	"kynangso/app/store"
 	"kynangso/app/web"
 	"kynangso/courses"
@@ -25,38 +24,41 @@ import (
 // Platform is a started program, not yet serving.
 type Platform struct {
 	Config  *config.Config
-	Store   *store.Store
+	Store   store.Store
 	App     *fiber.App
 	Log     *slog.Logger
 	Keys    *credential.Keyring
 	Courses *courses.Catalogue
-	db      *embeddb.Server
+	unlock  func()
 }
 
-// Start opens everything the server needs.
+// Start opens everything the server needs. On the embedded store it
+// holds the data folder for itself: a second program on the same folder
+// is refused.
 func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Platform, error) {
+	return start(ctx, cfg, log, true)
+}
+
+func start(ctx context.Context, cfg *config.Config, log *slog.Logger, exclusive bool) (*Platform, error) {
 	p := &Platform{Config: cfg, Log: log}
 	cat, err := courses.LoadWith(cfg.CoursesDir)
 	p.Courses = cat
 	if err != nil {
 		return nil, fmt.Errorf("courses: %w", err)
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data folder: %w", err)
+	if p.Store, p.unlock, err = openStore(ctx, cfg, log, exclusive); err != nil {
+		return nil, err
 	}
-	uri := cfg.MongoURI
-	if uri == "" {
-		if p.db, err = embeddb.Start(filepath.Join(cfg.DataDir, "db"), log); err != nil {
-			return nil, err
-		}
-		uri = p.db.URI
-		log.Info("embedded database started", slog.String("dir", filepath.Join(cfg.DataDir, "db")))
-	}
-	if p.Store, err = store.Open(ctx, uri, cfg.Database); err != nil {
+	secret, err := secretKey(cfg)
+	if err != nil {
 		p.Close()
 		return nil, err
 	}
-	if p.Keys, err = credential.LoadOrCreate(cfg.DataDir, cfg.KeyFile); err != nil {
+	opt := credential.Options{ExternalFile: cfg.KeyFile}
+	if cfg.MongoURI == "" {
+		opt.LegacyDir = legacyKeysDir(cfg)
+	}
+	if p.Keys, err = credential.Open(ctx, p.Store, secret, opt); err != nil {
 		p.Close()
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
@@ -68,19 +70,20 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Platform
 	return p, nil
 }
 
-// Close stops the database.
+// Close closes the store and lets go of the data folder.
 func (p *Platform) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if p.Store != nil {
 		_ = p.Store.Close(ctx)
 	}
-	if p.db != nil {
-		p.db.Stop()
+	if p.unlock != nil {
+		p.unlock()
 	}
 }
 
-// Run is the program: it serves until ctx ends, then shuts down gracefully.
+// Run is the program: it serves until ctx ends, then shuts down
+// gracefully; or it runs the command in args.
 func Run(ctx context.Context, args []string) error {
 	cfg, err := config.Load()
 	if err != nil {
@@ -88,38 +91,18 @@ func Run(ctx context.Context, args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	slog.SetDefault(log)
+	if len(args) > 0 {
+		return command(ctx, cfg, log, args)
+	}
 	p, err := Start(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer p.Close()
-
-	if len(args) > 0 {
-		switch args[0] {
-		case "setup-link":
-			return printSetupLink(ctx, p, true)
-		case "rotate-key":
-			// Credentials signed before keep verifying: old keys stay in the
-			// keyring and their status lists stay served.
-			if err := p.Keys.Rotate(); err != nil {
-				return err
-			}
-			fmt.Println("New signing key / Khóa ký mới:", p.Keys.IssuerDID())
-			fmt.Println("Restart running servers to sign with it.")
-			return nil
-		case "copy-to":
-			if len(args) != 2 {
-				return errors.New("usage: copy-to mongodb://host/... (copies all data into that deployment)")
-			}
-			return copyTo(ctx, p, args[1])
-		default:
-			return fmt.Errorf("unknown command %q (want setup-link, rotate-key or copy-to)", args[0])
-		}
-	}
 	if err := printSetupLink(ctx, p, false); err != nil {
 		return err
 	}
-	go pruneLoop(ctx, p)
+	go upkeep(ctx, p)
 
 	errc := make(chan error, 1)
 	go func() { errc <- p.App.Listen(cfg.Addr) }()
@@ -154,38 +137,25 @@ func printSetupLink(ctx context.Context, p *Platform, always bool) error {
 	return nil
 }
 
-func pruneLoop(ctx context.Context, p *Platform) {
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
+// upkeep removes what has expired (the embedded store has no TTL
+// indexes) and picks up signing keys another instance made.
+func upkeep(ctx context.Context, p *Platform) {
+	sweep := time.NewTicker(10 * time.Minute)
+	defer sweep.Stop()
+	keys := time.NewTicker(time.Minute)
+	defer keys.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-t.C:
-			if err := p.Store.PruneRateLimits(ctx, now); err != nil {
-				p.Log.Warn("prune rate limits", slog.Any("err", err))
+		case now := <-sweep.C:
+			if err := p.Store.Sweep(ctx, now); err != nil {
+				p.Log.Warn("sweep expired records", slog.Any("err", err))
 			}
-			if err := p.Store.PruneSessions(ctx, now); err != nil {
-				p.Log.Warn("prune sessions", slog.Any("err", err))
+		case <-keys.C:
+			if err := p.Keys.Refresh(ctx); err != nil {
+				p.Log.Warn("refresh signing keys", slog.Any("err", err))
 			}
 		}
 	}
-}
-
-// copyTo copies the whole database into another deployment.
-func copyTo(ctx context.Context, p *Platform, uri string) error {
-	dst, err := store.Open(ctx, uri, p.Config.Database)
-	if err != nil {
-		return err
-	}
-	defer dst.Close(ctx)
-	counts, err := p.Store.CopyTo(ctx, dst)
-	for name, n := range counts {
-		fmt.Printf("%-14s %d\n", name, n)
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Println("Copied. Start the platform with KNS_MONGODB_URI set to that deployment.")
-	return nil
 }

@@ -22,52 +22,20 @@ import (
 	"testing"
 
 	"kynangso/app/config"
-	"kynangso/app/embeddb"
 	"kynangso/app/platform"
+	"kynangso/app/store/mongodb/ferrettest"
 )
 
-var (
-	dbOnce sync.Once
-	dbURI  string
-	dbErr  error
-	dbSeq  atomic.Int64
-	dbDir  string
-)
+// Main runs a package's tests. Each test's platform has a data folder of
+// its own, so by default each runs on a fresh embedded database; with
+// KNS_TEST_BACKEND=mongodb every platform runs on the MongoDB backend
+// instead, against an embedded FerretDB (or KNS_TEST_MONGODB_URI).
+func Main(m *testing.M) { os.Exit(m.Run()) }
 
-// Main runs a package's tests around one embedded database, or the
-// MongoDB named by KNS_TEST_MONGODB_URI.
-func Main(m *testing.M) {
-	code := m.Run()
-	if srv != nil {
-		srv.Stop()
-	}
-	if dbDir != "" {
-		_ = os.RemoveAll(dbDir)
-	}
-	os.Exit(code)
-}
+var dbSeq atomic.Int64
 
-var srv *embeddb.Server
-
-func database(t testing.TB) string {
-	dbOnce.Do(func() {
-		if dbURI = os.Getenv("KNS_TEST_MONGODB_URI"); dbURI != "" {
-			return
-		}
-		dbDir, dbErr = os.MkdirTemp("", "kns-test-db-")
-		if dbErr != nil {
-			return
-		}
-		srv, dbErr = embeddb.Start(dbDir, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		if dbErr == nil {
-			dbURI = srv.URI
-		}
-	})
-	if dbErr != nil {
-		t.Fatalf("embedded database: %v", dbErr)
-	}
-	return dbURI
-}
+// OnMongoDB tells whether the tests run on the MongoDB backend.
+func OnMongoDB() bool { return os.Getenv("KNS_TEST_BACKEND") == "mongodb" }
 
 // Rig is one running platform with its own empty database.
 type Rig struct {
@@ -90,9 +58,13 @@ func StartWith(t testing.TB, set func(*config.Config)) *Rig {
 	}
 	base := "http://" + ln.Addr().String()
 	cfg := &config.Config{
-		Addr: ln.Addr().String(), DataDir: t.TempDir(), MongoURI: database(t),
+		Addr: ln.Addr().String(), DataDir: t.TempDir(),
 		Database: fmt.Sprintf("kns_test_%d_%d", os.Getpid(), dbSeq.Add(1)), BaseURL: base,
 		LogLevel: slog.LevelWarn, VerifyLimit: 30,
+	}
+	if OnMongoDB() {
+		cfg.MongoURI = ferrettest.URI(t)
+		cfg.SecretKey = "test secret that seals the signing keys"
 	}
 	if set != nil {
 		set(cfg)
@@ -110,7 +82,9 @@ func StartWith(t testing.TB, set func(*config.Config)) *Rig {
 	go func() { _ = p.App.Listener(ln) }()
 	t.Cleanup(func() {
 		_ = p.App.Shutdown()
-		_ = p.Store.Drop(context.Background())
+		if d, ok := p.Store.(interface{ Drop(context.Context) error }); ok {
+			_ = d.Drop(context.Background())
+		}
 		p.Close()
 	})
 	return &Rig{URL: base, P: p}

@@ -141,7 +141,7 @@ func (s *Server) deleteAccount(c *fiber.Ctx) error {
 	if u.Role != store.RoleLearner {
 		return fail(fiber.StatusConflict, "account.leader_cannot")
 	}
-	if err := s.store.DeleteUser(c.UserContext(), u.ID, s.now()); err != nil {
+	if err := s.certify.Erase(c.UserContext(), u.ID); err != nil {
 		return err
 	}
 	s.cookie(c, cookieSession, "", -1, true)

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"kynangso/app/certcode"
+	"kynangso/app/certify"
 	"kynangso/app/forms"
 	"kynangso/app/locality"
 	"kynangso/app/store"
@@ -28,23 +29,37 @@ func (s *Server) adminHome(c *fiber.Ctx) error {
 }
 
 func (s *Server) showAdmin(c *fiber.Ctx, f teamForm, errs forms.Errors, choices []*locality.Commune) error {
-	teams, err := s.store.Teams(c.UserContext())
+	// A fixed number of queries whatever the number of teams: one page of
+	// teams, their leaders at once, their counts at once.
+	ctx := c.UserContext()
+	total, err := s.store.CountTeams(ctx)
+	if err != nil {
+		return err
+	}
+	pg := pageOf(c, total, teamsPerPage)
+	teams, err := s.store.Teams(ctx, pg.Page)
+	if err != nil {
+		return err
+	}
+	ids, leaderIDs := make([]string, len(teams)), make([]string, len(teams))
+	for i, t := range teams {
+		ids[i], leaderIDs[i] = t.ID, t.LeaderID
+	}
+	people, err := s.store.UsersByIDs(ctx, leaderIDs)
 	if err != nil {
 		return err
 	}
 	leaders := map[string]*store.User{}
-	counts := map[string][2]int64{}
 	for _, t := range teams {
-		if u, err := s.store.UserByID(c.UserContext(), t.LeaderID); err == nil {
+		if u := people[t.LeaderID]; u != nil {
 			leaders[t.ID] = u
 		}
-		m, n, err := s.store.TeamCounts(c.UserContext(), t.ID)
-		if err != nil {
-			return err
-		}
-		counts[t.ID] = [2]int64{m, n}
 	}
-	data := fiber.Map{"Teams": teams, "Leaders": leaders, "Counts": counts, "Form": f, "Errors": errs, "Provinces": s.places.Provinces, "Choices": choices, "Saved": c.Query("saved")}
+	counts, err := s.store.TeamCounts(ctx, ids)
+	if err != nil {
+		return err
+	}
+	data := fiber.Map{"Teams": teams, "Leaders": leaders, "Counts": counts, "Pager": pg, "Form": f, "Errors": errs, "Provinces": s.places.Provinces, "Choices": choices, "Saved": c.Query("saved")}
 	if p := s.places.Province(f.Province); p != nil {
 		data["Communes"] = p.Communes
 	}
@@ -93,14 +108,17 @@ func (s *Server) adminCreateTeam(c *fiber.Ctx) error {
 			return err
 		}
 		if old, err := s.store.Team(c.UserContext(), t.ID); err == nil && old.Name == t.Name && old.Commune == t.Commune {
-			return c.Redirect("/admin?saved="+t.ID, fiber.StatusSeeOther) // the same form, sent again
+			// The same form, sent again (or retried after a failure): go
+			// on with what the first one may not have finished.
+			t = old
+			break
 		}
 		t.ID = certcode.Short(6) // a rare clash with another team's code
 	}
 	if err := s.appoint(c, t, leader); err != nil {
 		return err
 	}
-	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: s.now(), Actor: user(c).ID, Action: store.ActTeamCreate, Target: t.ID, Detail: t.Name}); err != nil {
+	if err := s.store.Audit(c.UserContext(), &store.AuditEntry{ID: "team.create:" + t.ID, At: s.now(), Actor: user(c).ID, Action: store.ActTeamCreate, Target: t.ID, Detail: t.Name}); err != nil {
 		return err
 	}
 	return c.Redirect("/admin?saved="+t.ID, fiber.StatusSeeOther)
@@ -136,7 +154,7 @@ func (s *Server) adminAppointLeader(c *fiber.Ctx) error {
 	if err := s.appoint(c, t, leader); err != nil {
 		return err
 	}
-	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: s.now(), Actor: user(c).ID, Action: store.ActTeamLeader, Target: t.ID, Detail: leader.ID}); err != nil {
+	if err := s.store.Audit(c.UserContext(), &store.AuditEntry{At: s.now(), Actor: user(c).ID, Action: store.ActTeamLeader, Target: t.ID, Detail: leader.ID}); err != nil {
 		return err
 	}
 	return c.Redirect("/admin?saved="+t.ID, fiber.StatusSeeOther)
@@ -211,19 +229,8 @@ func (s *Server) adminRevoke(c *fiber.Ctx) error {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.showAdminCert(c, ct, errs)
 	}
-	if err := s.store.RevokeCertificate(c.UserContext(), ct.Code, reason, "", s.now()); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return fail(fiber.StatusConflict, "admin.cert.already_revoked")
-		}
-		return err
-	}
-	// Without its certificate the pass no longer stands: the team's table
-	// and the learner's course page show the course as still to pass.
-	if err := s.store.ClearPassed(c.UserContext(), ct.UserID, ct.Course); err != nil {
-		return err
-	}
-	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: s.now(), Actor: user(c).ID, Action: store.ActCertRevoke, Target: ct.Code, Detail: strings.TrimSpace(reason + " " + note)}); err != nil {
-		return err
+	if err := s.certify.Revoke(c.UserContext(), user(c).ID, ct.Code, reason, note); err != nil {
+		return certError(err)
 	}
 	return c.Redirect("/admin/certificates/"+certcode.Format(ct.Code), fiber.StatusSeeOther)
 }
@@ -240,25 +247,9 @@ func (s *Server) adminRename(c *fiber.Ctx) error {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.showAdminCert(c, ct, forms.Errors{"name": msg})
 	}
-	if ct.Status != store.CertValid {
-		return fail(fiber.StatusConflict, "admin.cert.already_revoked")
-	}
-	now := s.now()
-	next := *ct
-	next.Code, next.Holder, next.IssuedAt = certcode.New(), name, now
-	next.ShowFullName = false
-	reason := store.ReasonReplaced
-	if err := s.store.SetUserName(c.UserContext(), ct.UserID, name, locality.Fold(name)); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	if err := s.store.ReplaceCertificate(c.UserContext(), ct, &next, reason, now); err != nil {
-		if errors.Is(err, store.ErrNotFound) { // a second click: already replaced
-			return fail(fiber.StatusConflict, "admin.cert.already_revoked")
-		}
-		return err
-	}
-	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: now, Actor: user(c).ID, Action: store.ActCertReplace, Target: ct.Code, Detail: next.Code}); err != nil {
-		return err
+	next, err := s.certify.Replace(c.UserContext(), user(c).ID, ct.Code, name)
+	if err != nil {
+		return certError(err)
 	}
 	return c.Redirect("/admin/certificates/"+certcode.Format(next.Code), fiber.StatusSeeOther)
 }
@@ -270,21 +261,26 @@ type auditLine struct {
 }
 
 func (s *Server) adminAudit(c *fiber.Ctx) error {
-	log, err := s.store.AuditLog(c.UserContext(), 200)
+	// Pages of entries, newest first; the people they name in one query.
+	pg := pageOf(c, -1, auditPerPage)
+	log, err := s.store.AuditLog(c.UserContext(), pg.Page)
 	if err != nil {
 		return err
 	}
-	names := map[string]string{}
+	pg.more(len(log))
+	var ids []string
+	for _, e := range log {
+		ids = append(ids, e.Actor, e.Target, e.Detail)
+	}
+	people, err := s.store.UsersByIDs(c.UserContext(), ids)
+	if err != nil {
+		return err
+	}
 	name := func(id string) string {
-		if n, ok := names[id]; ok {
-			return n
+		if u := people[id]; u != nil {
+			return u.Name + " (" + groupPhone(u.Phone) + ")"
 		}
-		n := id
-		if u, err := s.store.UserByID(c.UserContext(), id); err == nil {
-			n = u.Name + " (" + groupPhone(u.Phone) + ")"
-		}
-		names[id] = n
-		return n
+		return id
 	}
 	lines := make([]auditLine, len(log))
 	for i, e := range log {
@@ -305,5 +301,18 @@ func (s *Server) adminAudit(c *fiber.Ctx) error {
 		}
 		lines[i] = l
 	}
-	return s.render(c, "audit", "audit.title", fiber.Map{"Entries": lines})
+	return s.render(c, "audit", "audit.title", fiber.Map{"Entries": lines, "Pager": pg})
+}
+
+// certError says what a certificate workflow's error means to the admin.
+func certError(err error) error {
+	switch {
+	case errors.Is(err, certify.ErrAlreadyRevoked):
+		return fail(fiber.StatusConflict, "admin.cert.already_revoked")
+	case errors.Is(err, certify.ErrNotFound):
+		return errNotFound
+	case errors.Is(err, certify.ErrBadReason):
+		return fail(fiber.StatusUnprocessableEntity, "admin.cert.reason.required")
+	}
+	return err
 }

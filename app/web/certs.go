@@ -3,34 +3,13 @@ package web
 import (
 	"bytes"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"kynangso/app/certcode"
 	"kynangso/app/certpdf"
 	"kynangso/app/store"
-	"kynangso/courses"
 )
-
-// issueCertificate gives u a certificate for co, once: a second pass, a
-// resent form or a retry after a failure returns the one already issued.
-// earnedAt is when the quiz was passed.
-func (s *Server) issueCertificate(c *fiber.Ctx, u *store.User, co *courses.Course, score int, earnedAt time.Time) (*store.Certificate, error) {
-	ct := &store.Certificate{
-		Code: certcode.New(), UserID: u.ID, Course: co.ID, Holder: u.Name, Score: score,
-		IssuedAt: s.now(), TeamID: u.TeamID, Commune: u.Commune, Status: store.CertValid,
-	}
-	if u.TeamID != "" {
-		// Earned with a team: the team and its commune issue it, wherever
-		// the learner lives.
-		if t, err := s.store.Team(c.UserContext(), u.TeamID); err == nil {
-			ct.TeamName, ct.Commune = t.Name, t.Commune
-		}
-	}
-	got, _, err := s.store.IssueCertificate(c.UserContext(), ct, earnedAt)
-	return got, err
-}
 
 // certParam loads the certificate in the URL, for its holder, an admin, or
 // the leader of the team it was earned in; anyone else is told it does
@@ -81,12 +60,9 @@ func (s *Server) certificate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	checks, err := s.store.Verifications(c.UserContext(), ct.Code)
+	checks, err := s.store.Verifications(c.UserContext(), ct.Code, 20)
 	if err != nil {
 		return err
-	}
-	if len(checks) > 20 {
-		checks = checks[:20]
 	}
 	total, err := s.store.CountVerifications(c.UserContext(), ct.Code)
 	if err != nil {

@@ -68,7 +68,7 @@ func (s *Server) credentialJSON(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.RecordVerification(c.UserContext(), ct.Code, "credential", s.now()); err != nil {
+	if err := s.store.RecordVerification(c.UserContext(), &store.Verification{ID: store.NewID(), Code: ct.Code, Channel: "credential", At: s.now()}); err != nil {
 		return err
 	}
 	return s.sendCredential(c, ct, holderName(ct, false))

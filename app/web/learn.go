@@ -170,12 +170,7 @@ func (s *Server) lessonDone(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u := user(c)
-	now := s.now()
-	if err := s.store.MarkLessonDone(c.UserContext(), u.ID, co.ID, l.ID, now); err != nil {
-		return err
-	}
-	if err := s.store.TouchUser(c.UserContext(), u.ID, now); err != nil {
+	if err := s.learn.LessonDone(c.UserContext(), user(c), co.ID, l.ID); err != nil {
 		return err
 	}
 	i := slices.Index(co.Lessons, l)

@@ -1,14 +1,13 @@
 package web
 
 import (
-	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"slices"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
+	"kynangso/app/learning"
 	"kynangso/app/store"
 	"kynangso/courses"
 	"kynangso/quiz"
@@ -24,19 +23,7 @@ func (s *Server) quizStart(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u := user(c)
-	a, err := s.store.OpenAttempt(c.UserContext(), u.ID, co.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		var b [8]byte
-		_, _ = rand.Read(b[:])
-		// 63 bits: BSON has no unsigned integers.
-		seed := binary.LittleEndian.Uint64(b[:]) &^ (1 << 63)
-		a = &store.Attempt{
-			ID: store.NewID(), UserID: u.ID, Course: co.ID, Seed: seed,
-			Drawn: quiz.Draw(co.Pool(), co.QuestionsPerAttempt, seed), Created: s.now(),
-		}
-		err = s.store.CreateAttempt(c.UserContext(), a)
-	}
+	a, err := s.learn.Start(c.UserContext(), user(c), co)
 	if err != nil {
 		return err
 	}
@@ -143,11 +130,11 @@ func (s *Server) showQuiz(c *fiber.Ctx, co *courses.Course, a *store.Attempt, an
 		if a.Passed {
 			// Finishing a pass again is harmless, and completes one that a
 			// failure cut short after grading.
-			ct, err := s.afterPass(c, co, a)
+			ct, err := s.learn.Finish(c.UserContext(), user(c), co, a)
 			if err != nil {
 				return err
 			}
-			if ct.Status == store.CertValid {
+			if ct != nil && ct.Status == store.CertValid {
 				data["Certificate"] = ct
 			}
 		}
@@ -225,37 +212,11 @@ func (s *Server) quizSubmit(c *fiber.Ctx) error {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.showQuiz(c, co, a, answers, missing)
 	}
-	res := quiz.Grade(co.Pool(), a.Drawn, answers)
-	a.Result, a.Passed, a.At = &res, res.Passed(co.PassMark), s.now()
-	first, err := s.store.SubmitAttempt(c.UserContext(), a)
-	if err != nil {
+	if _, err := s.learn.Submit(c.UserContext(), user(c), co, a, answers); err != nil {
+		if errors.Is(err, learning.ErrNotFound) {
+			return errNotFound
+		}
 		return err
 	}
-	if first {
-		u := user(c)
-		if err := s.store.TouchUser(c.UserContext(), u.ID, a.At); err != nil {
-			return err
-		}
-		if !a.Passed {
-			if err := s.store.RecordScore(c.UserContext(), u.ID, co.ID, res.Percent(), false, a.At); err != nil {
-				return err
-			}
-		} else if _, err := s.afterPass(c, co, a); err != nil {
-			return err
-		}
-	}
 	return c.Redirect("/courses/"+co.ID+"/quiz/"+a.ID, fiber.StatusSeeOther)
-}
-
-// afterPass records a passed attempt in the learner's progress and issues
-// the certificate. Both steps may run any number of times.
-func (s *Server) afterPass(c *fiber.Ctx, co *courses.Course, a *store.Attempt) (*store.Certificate, error) {
-	u := user(c)
-	ct, err := s.issueCertificate(c, u, co, a.Result.Percent(), a.At)
-	if err != nil {
-		return nil, err
-	}
-	// A pass older than a revocation of its certificate no longer counts.
-	passed := ct.Status == store.CertValid
-	return ct, s.store.RecordScore(c.UserContext(), u.ID, co.ID, a.Result.Percent(), passed, a.At)
 }

@@ -64,7 +64,7 @@ func (s *Server) makeResetCode(c *fiber.Ctx) error {
 	if err := s.store.SetReset(c.UserContext(), r); err != nil {
 		return err
 	}
-	if err := s.store.Audit(c.UserContext(), store.AuditEntry{At: now, Actor: user(c).ID, Action: store.ActResetCode, Target: m.ID, Detail: t.ID}); err != nil {
+	if err := s.store.Audit(c.UserContext(), &store.AuditEntry{At: now, Actor: user(c).ID, Action: store.ActResetCode, Target: m.ID, Detail: t.ID}); err != nil {
 		return err
 	}
 	// The code is shown on the page the leader is sent to, and kept for it
@@ -140,17 +140,16 @@ func (s *Server) reset(c *fiber.Ctx) error {
 		}
 		return show(fiber.StatusUnauthorized, forms.Errors{"code": "reset.code.wrong"})
 	}
-	if used, err := s.store.UseReset(c.UserContext(), r); err != nil || !used {
-		if err == nil {
-			return show(fiber.StatusUnauthorized, forms.Errors{"code": "reset.code.wrong"})
-		}
-		return err
-	}
+	// The code is used up last: a failure before that leaves it live, so
+	// trying again finishes the reset.
 	if err := s.store.SetPassword(c.UserContext(), u.ID, password.Hash(pw)); err != nil {
 		return err
 	}
 	// Whoever knew the old password is signed out everywhere.
 	if err := s.store.DeleteUserSessions(c.UserContext(), u.ID); err != nil {
+		return err
+	}
+	if err := s.store.DeleteReset(c.UserContext(), u.ID, r.Hash); err != nil {
 		return err
 	}
 	if err := s.signIn(c, u); err != nil {

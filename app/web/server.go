@@ -8,8 +8,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"kynangso/app/certify"
 	"kynangso/app/config"
 	"kynangso/app/credential"
+	"kynangso/app/learning"
 	"kynangso/app/locality"
 	"kynangso/app/store"
 	"kynangso/courses"
@@ -20,7 +22,9 @@ import (
 // Server holds what the handlers need.
 type Server struct {
 	cfg     *config.Config
-	store   *store.Store
+	store   store.Store
+	certify *certify.Service
+	learn   *learning.Service
 	courses *courses.Catalogue
 	places  *locality.Divisions
 	msgs    *i18n.Bundle
@@ -34,7 +38,7 @@ type Server struct {
 // Deps are the parts a Server is built from.
 type Deps struct {
 	Config  *config.Config
-	Store   *store.Store
+	Store   store.Store
 	Courses *courses.Catalogue
 	Keys    *credential.Keyring
 	Log     *slog.Logger
@@ -58,6 +62,8 @@ func New(d Deps) (*fiber.App, error) {
 		cfg: d.Config, store: d.Store, courses: d.Courses, places: places,
 		msgs: msgs, assets: assets, keys: d.Keys, log: d.Log, now: time.Now,
 	}
+	s.certify = &certify.Service{Store: d.Store, Now: func() time.Time { return s.now() }}
+	s.learn = &learning.Service{Store: d.Store, Certify: s.certify, Now: func() time.Time { return s.now() }}
 	if s.views, err = loadViews(s); err != nil {
 		return nil, err
 	}

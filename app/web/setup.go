@@ -15,7 +15,7 @@ import (
 // first start (see app/main.go). The link creates an admin account, or
 // makes an existing account admin when its phone and password are given.
 func (s *Server) setupForm(c *fiber.Ctx) error {
-	ok, err := s.store.CheckSetupToken(c.UserContext(), c.Params("token"))
+	ok, err := s.store.CheckSetupToken(c.UserContext(), c.Params("token"), "")
 	if err != nil {
 		return err
 	}
@@ -27,16 +27,17 @@ func (s *Server) setupForm(c *fiber.Ctx) error {
 
 func (s *Server) setup(c *fiber.Ctx) error {
 	token := c.Params("token")
-	ok, err := s.store.CheckSetupToken(c.UserContext(), token)
+	f := parseRegister(c)
+	errs := forms.Errors{}
+	phone := checkAccount(f, errs)
+	// A retry by the person who used the link finishes their setup.
+	ok, err := s.store.CheckSetupToken(c.UserContext(), token, phone)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return errNotFound
 	}
-	f := parseRegister(c)
-	errs := forms.Errors{}
-	phone := checkAccount(f, errs)
 	if len(errs) > 0 {
 		f.Password = ""
 		c.Status(fiber.StatusUnprocessableEntity)
@@ -54,8 +55,9 @@ func (s *Server) setup(c *fiber.Ctx) error {
 		return s.render(c, "setup", "setup.title", fiber.Map{"Token": token, "Errors": forms.Errors{"phone": "setup.phone_taken"}, "Form": f})
 	}
 	// The token is used up before anyone is made admin, so two requests
-	// racing with one link make one admin, not two.
-	if used, err := s.store.UseSetupToken(c.UserContext(), token); err != nil || !used {
+	// racing with one link make one admin, not two; the same person's
+	// retry after a failure finds it used by them and goes on.
+	if used, err := s.store.UseSetupToken(c.UserContext(), token, phone); err != nil || !used {
 		if err == nil {
 			err = errNotFound
 		}
@@ -68,12 +70,23 @@ func (s *Server) setup(c *fiber.Ctx) error {
 			Consent: store.Consent{Version: ConsentVersion, At: now}, Created: now, LastActive: now,
 		}
 		if err := s.store.CreateUser(c.UserContext(), u); err != nil {
-			return err
+			if !errors.Is(err, store.ErrDuplicate) {
+				return err
+			}
+			// Made by the first try: a double submit, or a retry.
+			if u, err = s.store.UserByPhone(c.UserContext(), phone); err != nil {
+				return err
+			}
+			if !password.Check(u.PasswordHash, f.Password) {
+				return errNotFound
+			}
 		}
 	} else if err := s.store.SetUserRole(c.UserContext(), u.ID, store.RoleAdmin); err != nil {
 		return err
 	}
-	_ = s.store.Audit(c.UserContext(), store.AuditEntry{At: now, Actor: u.ID, Action: store.ActSetupAdmin, Target: u.ID})
+	if err := s.store.Audit(c.UserContext(), &store.AuditEntry{ID: "setup:" + token, At: now, Actor: u.ID, Action: store.ActSetupAdmin, Target: u.ID}); err != nil {
+		return err
+	}
 	if err := s.signIn(c, u); err != nil {
 		return err
 	}

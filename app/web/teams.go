@@ -104,8 +104,10 @@ type memberCell struct {
 
 const stuckAfter = 14 * 24 * time.Hour
 
-func (s *Server) memberRows(c *fiber.Ctx, t *store.Team) ([]memberRow, error) {
-	members, err := s.store.TeamMembers(c.UserContext(), t.ID)
+// memberRows builds the table for one page of a team's members: two
+// queries, whatever the team's size.
+func (s *Server) memberRows(c *fiber.Ctx, t *store.Team, pg store.Page) ([]memberRow, error) {
+	members, err := s.store.TeamMembers(c.UserContext(), t.ID, pg)
 	if err != nil {
 		return nil, err
 	}
@@ -152,18 +154,17 @@ func (s *Server) memberRows(c *fiber.Ctx, t *store.Team) ([]memberRow, error) {
 	return rows, nil
 }
 
-// ledTeamRows loads the leader's team and its table.
-func (s *Server) ledTeamRows(c *fiber.Ctx) (*store.Team, []memberRow, error) {
+func (s *Server) teamDashboard(c *fiber.Ctx) error {
 	t, err := s.ledTeam(c)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	rows, err := s.memberRows(c, t)
-	return t, rows, err
-}
-
-func (s *Server) teamDashboard(c *fiber.Ctx) error {
-	t, rows, err := s.ledTeamRows(c)
+	counts, err := s.store.TeamCounts(c.UserContext(), []string{t.ID})
+	if err != nil {
+		return err
+	}
+	pg := pageOf(c, counts[t.ID].Members, membersPerPage)
+	rows, err := s.memberRows(c, t, pg.Page)
 	if err != nil {
 		return err
 	}
@@ -176,7 +177,7 @@ func (s *Server) teamDashboard(c *fiber.Ctx) error {
 			fresh++
 		}
 	}
-	return s.render(c, "team", "team.title", fiber.Map{"Team": t, "Rows": rows, "Courses": s.courses.Courses, "Stuck": stuck, "New": fresh, "JoinURL": s.joinURL(t)})
+	return s.render(c, "team", "team.title", fiber.Map{"Team": t, "Rows": rows, "Courses": s.courses.Courses, "Stuck": stuck, "New": fresh, "JoinURL": s.joinURL(t), "Pager": pg, "Members": counts[t.ID].Members})
 }
 
 // cellText is how a member's progress in one course reads, on screen and
@@ -194,9 +195,21 @@ func (s *Server) cellText(lang string, m memberCell) string {
 // teamCSV gives the table as a file Excel opens with Vietnamese intact:
 // UTF-8 with a byte-order mark.
 func (s *Server) teamCSV(c *fiber.Ctx) error {
-	t, rows, err := s.ledTeamRows(c)
+	t, err := s.ledTeam(c)
 	if err != nil {
 		return err
+	}
+	// The file holds the whole team, read a large page at a time.
+	var rows []memberRow
+	for off := 0; ; off += store.MaxLimit {
+		page, err := s.memberRows(c, t, store.Page{Limit: store.MaxLimit, Offset: off})
+		if err != nil {
+			return err
+		}
+		rows = append(rows, page...)
+		if len(page) < store.MaxLimit {
+			break
+		}
 	}
 	lang := s.lang(c)
 	var buf bytes.Buffer
@@ -257,12 +270,11 @@ func (s *Server) teamCertificatesPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	certs, err := s.store.TeamCertificates(c.UserContext(), t.ID)
+	// Only certificates in force go to print.
+	certs, err := s.store.TeamCertificates(c.UserContext(), t.ID, true, store.Page{Limit: store.MaxLimit})
 	if err != nil {
 		return err
 	}
-	// Only certificates in force go to print.
-	certs = slices.DeleteFunc(certs, func(ct store.Certificate) bool { return ct.Status != store.CertValid })
 	if len(certs) == 0 {
 		return fail(fiber.StatusNotFound, "team.no_certificates")
 	}
@@ -286,8 +298,11 @@ func (s *Server) myTeams(c *fiber.Ctx) error {
 	u := user(c)
 	var teams []store.Team
 	var err error
+	var pg *pager
 	if u.Role == store.RoleAdmin {
-		teams, err = s.store.Teams(c.UserContext())
+		pg = pageOf(c, -1, teamsPerPage)
+		teams, err = s.store.Teams(c.UserContext(), pg.Page)
+		pg.more(len(teams))
 	} else {
 		teams, err = s.store.TeamsLedBy(c.UserContext(), u.ID)
 	}
@@ -297,5 +312,5 @@ func (s *Server) myTeams(c *fiber.Ctx) error {
 	if len(teams) == 1 && u.Role != store.RoleAdmin {
 		return c.Redirect("/teams/" + teams[0].ID)
 	}
-	return s.render(c, "teams", "nav.teams", fiber.Map{"Teams": teams})
+	return s.render(c, "teams", "nav.teams", fiber.Map{"Teams": teams, "Pager": pg})
 }

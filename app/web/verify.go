@@ -65,7 +65,7 @@ func (s *Server) check(c *fiber.Ctx, typed, channel string) (*verification, erro
 		}
 	}
 	v.Holder = holderName(ct, false)
-	if err := s.store.RecordVerification(c.UserContext(), ct.Code, channel, s.now()); err != nil {
+	if err := s.store.RecordVerification(c.UserContext(), &store.Verification{ID: store.NewID(), Code: ct.Code, Channel: channel, At: s.now()}); err != nil {
 		return nil, err
 	}
 	return v, nil
