@@ -1,14 +1,13 @@
-package store
+package mongodb
 
 import (
 	"context"
-	"time"
+	"errors"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-)
 
-type mongoColl = mongo.Collection
+	"kynangso/app/store"
+)
 
 func (s *Store) coll(name string) *mongo.Collection { return s.db.Collection(name) }
 
@@ -19,7 +18,7 @@ func (s *Store) updateByID(ctx context.Context, c *mongo.Collection, id string, 
 		return err
 	}
 	if r.MatchedCount == 0 {
-		return ErrNotFound
+		return store.ErrNotFound
 	}
 	return nil
 }
@@ -35,16 +34,23 @@ func retryRace(f func() error) error {
 	return err
 }
 
-// claim records that the event named key happened, once: of any number of
-// concurrent callers exactly one gets true. The embedded FerretDB applies a
-// conditional update as a read, then a write, so two requests can both
-// match the same condition (measured: 2 to 4 winners out of 4); inserting
-// a unique _id is atomic there as on MongoDB, so every "only once" goes
-// through here before its update.
-func (s *Store) claim(ctx context.Context, key string) (bool, error) {
-	_, err := s.coll("claims").InsertOne(ctx, bson.M{"_id": key, "at": time.Now()})
-	if mongo.IsDuplicateKeyError(err) {
-		return false, nil
+// ignoreDuplicates drops duplicate-key errors, also from a bulk write
+// whose every failure is one: for inserts that may have been done before.
+func ignoreDuplicates(err error) error {
+	if err == nil {
+		return nil
 	}
-	return err == nil, err
+	var bulk mongo.BulkWriteException
+	if errors.As(err, &bulk) && bulk.WriteConcernError == nil {
+		for _, we := range bulk.WriteErrors {
+			if we.Code != 11000 && we.Code != 11001 && we.Code != 12582 { // duplicate key
+				return err
+			}
+		}
+		return nil
+	}
+	if mongo.IsDuplicateKeyError(err) {
+		return nil
+	}
+	return err
 }

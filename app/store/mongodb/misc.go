@@ -1,14 +1,30 @@
-package store
+package mongodb
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"kynangso/app/store"
 )
+
+// Setup of the first admin. The live token is the settings document
+// "setup"; using it is decided by "setup:"+token carrying the phone, kept
+// for good, so that the same person's retry still works once the token is
+// gone and no one else's ever does.
+
+func (s *Store) settings() *mongo.Collection { return s.coll("settings") }
+
+type setupUse struct {
+	Phone string `bson:"phone"`
+}
+
+func setupKey(token string) string { return "setup:" + token }
 
 // SetupToken returns the one-time token that creates the first admin,
 // creating it if needed; empty once an admin exists.
@@ -17,132 +33,232 @@ func (s *Store) SetupToken(ctx context.Context) (string, error) {
 	if err != nil || n > 0 {
 		return "", err
 	}
+	for range 3 {
+		var doc struct {
+			Token string `bson:"token"`
+		}
+		err = retryRace(func() error {
+			return s.settings().FindOneAndUpdate(ctx, bson.M{"_id": "setup"},
+				bson.M{"$setOnInsert": bson.M{"token": store.NewID()}},
+				options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&doc)
+		})
+		if err != nil {
+			return "", fmt.Errorf("setup token: %w", err)
+		}
+		_, err := readDecision[setupUse](ctx, s, setupKey(doc.Token))
+		if errors.Is(err, store.ErrNotFound) {
+			return doc.Token, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		// Used, but its use was cut short before the token went: finish
+		// that, and make a new one.
+		if _, err := s.settings().DeleteOne(ctx, bson.M{"_id": "setup", "token": doc.Token}); err != nil {
+			return "", fmt.Errorf("remove used setup token: %w", err)
+		}
+	}
+	return "", fmt.Errorf("setup token: %w", store.ErrBusy)
+}
+
+// CheckSetupToken tells whether token may still be used by phone: it is
+// the live token, or it was used by that same phone.
+func (s *Store) CheckSetupToken(ctx context.Context, token, phone string) (bool, error) {
+	if token == "" {
+		return false, nil
+	}
+	used, err := readDecision[setupUse](ctx, s, setupKey(token))
+	if err == nil {
+		return used.Phone == phone, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
+	n, err := s.settings().CountDocuments(ctx, bson.M{"_id": "setup", "token": token})
+	return n == 1, wrap(err, "check setup token")
+}
+
+// UseSetupToken records that phone used token: decided by a unique
+// insert, and only then is the token removed, so a use cut short between
+// the two is finished by the same person's retry.
+func (s *Store) UseSetupToken(ctx context.Context, token, phone string) (bool, error) {
+	if token == "" {
+		return false, nil
+	}
+	used, err := readDecision[setupUse](ctx, s, setupKey(token))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		n, err := s.settings().CountDocuments(ctx, bson.M{"_id": "setup", "token": token})
+		if err != nil {
+			return false, fmt.Errorf("check setup token: %w", err)
+		}
+		if n == 0 {
+			return false, nil
+		}
+		var first bool
+		if used, first, err = decide(ctx, s, setupKey(token), kindSetup, "", nil, setupUse{Phone: phone}); err != nil {
+			return false, fmt.Errorf("use setup token: %w", err)
+		}
+		if first {
+			if err := store.Step(ctx, "mongodb.UseSetupToken.decided"); err != nil {
+				return false, err
+			}
+		}
+	case err != nil:
+		return false, err
+	}
+	if _, err := s.settings().DeleteOne(ctx, bson.M{"_id": "setup", "token": token}); err != nil {
+		return false, fmt.Errorf("remove used setup token: %w", err)
+	}
+	return used.Phone == phone, nil
+}
+
+// liveSetupToken is the token that may still be used, if any.
+func (s *Store) liveSetupToken(ctx context.Context) (string, error) {
 	var doc struct {
 		Token string `bson:"token"`
 	}
-	err = retryRace(func() error {
-		return s.coll("settings").FindOneAndUpdate(ctx, bson.M{"_id": "setup"},
-			bson.M{"$setOnInsert": bson.M{"token": NewID()}},
-			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&doc)
-	})
-	return doc.Token, err
-}
-
-// UseSetupToken consumes the token; false when it is wrong or used.
-func (s *Store) UseSetupToken(ctx context.Context, token string) (bool, error) {
-	if ok, err := s.claim(ctx, "setup:"+token); !ok || err != nil {
-		return false, err
+	err := s.settings().FindOne(ctx, bson.M{"_id": "setup"}).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return "", nil
 	}
-	r, err := s.coll("settings").DeleteOne(ctx, bson.M{"_id": "setup", "token": token})
 	if err != nil {
-		return false, err
+		return "", fmt.Errorf("setup token: %w", err)
 	}
-	return r.DeletedCount == 1, nil
+	_, err = readDecision[setupUse](ctx, s, setupKey(doc.Token))
+	if errors.Is(err, store.ErrNotFound) {
+		return doc.Token, nil
+	}
+	return "", err
 }
 
-// CheckSetupToken tells whether the token is the live one, without using it.
-func (s *Store) CheckSetupToken(ctx context.Context, token string) (bool, error) {
-	n, err := s.coll("settings").CountDocuments(ctx, bson.M{"_id": "setup", "token": token})
-	return n == 1, err
+// Audit
+
+func (s *Store) audit() *mongo.Collection { return s.coll("audit") }
+
+var auditIndexes = []mongo.IndexModel{
+	index("-at", "-_id"), // AuditLog, newest first
 }
 
-// Audit actions; each has a message "audit.action.<action>".
-const (
-	ActSetupAdmin  = "setup.admin"
-	ActTeamCreate  = "team.create"
-	ActTeamLeader  = "team.leader"
-	ActCertRevoke  = "certificate.revoke"
-	ActCertReplace = "certificate.replace"
-	ActResetCode   = "password.reset_code"
-)
-
-// AuditActions lists every audit action.
-var AuditActions = []string{ActSetupAdmin, ActTeamCreate, ActTeamLeader, ActCertRevoke, ActCertReplace, ActResetCode}
-
-// AuditEntry records who did what to what, for accountability.
-type AuditEntry struct {
-	ID     string    `bson:"_id"`
-	At     time.Time `bson:"at"`
-	Actor  string    `bson:"actor"` // user id
-	Action string    `bson:"action"`
-	Target string    `bson:"target"`
-	Detail string    `bson:"detail,omitempty"`
+// Audit appends an entry. An entry whose ID exists already is taken as
+// written (a retried workflow); an empty ID is given a new one.
+func (s *Store) Audit(ctx context.Context, e *store.AuditEntry) error {
+	if e.ID == "" {
+		e.ID = store.NewID()
+	}
+	_, err := s.audit().InsertOne(ctx, e)
+	return wrap(ignoreDuplicates(err), "audit %s", e.Action)
 }
 
-// Audit appends an entry.
-func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
-	e.ID = NewID()
-	_, err := s.coll("audit").InsertOne(ctx, e)
-	return err
+// AuditLog lists entries, newest first.
+func (s *Store) AuditLog(ctx context.Context, p store.Page) ([]store.AuditEntry, error) {
+	l, err := findAll[store.AuditEntry](ctx, s.audit(), bson.M{},
+		paged(p, bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: -1}}))
+	return l, wrap(err, "audit log")
 }
 
-// AuditLog lists the newest entries.
-func (s *Store) AuditLog(ctx context.Context, n int64) ([]AuditEntry, error) {
-	return findAll[AuditEntry](ctx, s.coll("audit"), bson.M{}, options.Find().SetSort(bson.D{{Key: "at", Value: -1}}).SetLimit(n))
-}
+// Verifications
 
-// Verification is one check of a certificate; nothing about who checked.
-type Verification struct {
-	ID      string    `bson:"_id"`
-	Code    string    `bson:"code"`
-	At      time.Time `bson:"at"`
-	Channel string    `bson:"channel"` // page, json, credential
+func (s *Store) verifications() *mongo.Collection { return s.coll("verifications") }
+
+var verificationsIndexes = []mongo.IndexModel{
+	index("code", "-at"), // Verifications, CountVerifications
 }
 
 // RecordVerification counts a check.
-func (s *Store) RecordVerification(ctx context.Context, code, channel string, at time.Time) error {
-	_, err := s.coll("verifications").InsertOne(ctx, Verification{ID: NewID(), Code: code, At: at, Channel: channel})
-	return err
-}
-
-// Verifications lists the checks of a certificate, newest first.
-func (s *Store) Verifications(ctx context.Context, code string) ([]Verification, error) {
-	return findAll[Verification](ctx, s.coll("verifications"), bson.M{"code": code},
-		options.Find().SetSort(bson.D{{Key: "at", Value: -1}}))
-}
-
-// Hit counts one request of a client in a fixed window and returns the
-// count so far. Counters live in the database so that every instance
-// behind a load balancer shares them.
-func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
-	start := now.Truncate(window)
-	var doc struct {
-		N int `bson:"n"`
+func (s *Store) RecordVerification(ctx context.Context, v *store.Verification) error {
+	if v.ID == "" {
+		v.ID = store.NewID()
 	}
-	err := retryRace(func() error {
-		return s.coll("ratelimit").FindOneAndUpdate(ctx,
-			bson.M{"_id": key + "@" + start.Format(time.RFC3339)},
-			bson.M{"$inc": bson.M{"n": 1}, "$setOnInsert": bson.M{"expires": start.Add(window)}},
-			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&doc)
-	})
-	return doc.N, err
+	_, err := s.verifications().InsertOne(ctx, v)
+	return wrap(duplicate(err), "record verification")
 }
 
-// Hits returns the count so far in the current window, without counting.
-func (s *Store) Hits(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
-	var doc struct {
-		N int `bson:"n"`
-	}
-	err := s.coll("ratelimit").FindOne(ctx, bson.M{"_id": key + "@" + now.Truncate(window).Format(time.RFC3339)}).Decode(&doc)
-	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-		return 0, err
-	}
-	return doc.N, nil
-}
-
-// ClearHits forgets the current window's count.
-func (s *Store) ClearHits(ctx context.Context, key string, window time.Duration, now time.Time) error {
-	_, err := s.coll("ratelimit").DeleteOne(ctx, bson.M{"_id": key + "@" + now.Truncate(window).Format(time.RFC3339)})
-	return err
-}
-
-// PruneRateLimits drops finished windows, so the collection stays small.
-func (s *Store) PruneRateLimits(ctx context.Context, now time.Time) error {
-	_, err := s.coll("ratelimit").DeleteMany(ctx, bson.M{"expires": bson.M{"$lt": now}})
-	return err
+// Verifications lists a certificate's checks, newest first: at most
+// limit, read as a Page's (0 is store.DefaultLimit).
+func (s *Store) Verifications(ctx context.Context, code string, limit int) ([]store.Verification, error) {
+	l, err := findAll[store.Verification](ctx, s.verifications(), bson.M{"code": code},
+		paged(store.Page{Limit: limit}, bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: -1}}))
+	return l, wrap(err, "verifications of %s", code)
 }
 
 // CountVerifications counts the checks of a certificate.
 func (s *Store) CountVerifications(ctx context.Context, code string) (int64, error) {
-	return s.coll("verifications").CountDocuments(ctx, bson.M{"code": code})
+	n, err := s.verifications().CountDocuments(ctx, bson.M{"code": code})
+	return n, wrap(err, "count verifications of %s", code)
+}
+
+// Rate limits. Counters live in the database so that every instance
+// behind a load balancer shares them. On FerretDB $inc is a read then a
+// write, so concurrent hits may count once; MongoDB counts each.
+
+func (s *Store) ratelimit() *mongo.Collection { return s.coll("ratelimit") }
+
+var ratelimitIndexes = []mongo.IndexModel{
+	expiring("expires"),
+}
+
+func windowKey(key string, window time.Duration, now time.Time) string {
+	return key + "@" + now.Truncate(window).UTC().Format(time.RFC3339Nano)
+}
+
+// Hit counts one request of key in the fixed window holding now and
+// returns the count so far.
+func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
+	var doc struct {
+		N int `bson:"n"`
+	}
+	err := retryRace(func() error {
+		return s.ratelimit().FindOneAndUpdate(ctx,
+			bson.M{"_id": windowKey(key, window, now)},
+			bson.M{"$inc": bson.M{"n": 1}, "$setOnInsert": bson.M{"expires": now.Truncate(window).Add(window)}},
+			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&doc)
+	})
+	return doc.N, wrap(err, "rate limit %s", key)
+}
+
+// Hits returns the count so far in the window holding now, without
+// counting.
+func (s *Store) Hits(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
+	var doc struct {
+		N int `bson:"n"`
+	}
+	err := s.ratelimit().FindOne(ctx, bson.M{"_id": windowKey(key, window, now)}).Decode(&doc)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return 0, fmt.Errorf("rate limit %s: %w", key, err)
+	}
+	return doc.N, nil
+}
+
+// ClearHits forgets the count of the window holding now.
+func (s *Store) ClearHits(ctx context.Context, key string, window time.Duration, now time.Time) error {
+	_, err := s.ratelimit().DeleteOne(ctx, bson.M{"_id": windowKey(key, window, now)})
+	return wrap(err, "clear rate limit %s", key)
+}
+
+// Signing keys
+
+func (s *Store) signingKeys() *mongo.Collection { return s.coll("signing_keys") }
+
+// SigningKeys lists the keys, oldest first.
+func (s *Store) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
+	l, err := findAll[store.SigningKey](ctx, s.signingKeys(), bson.M{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	return l, wrap(err, "signing keys")
+}
+
+// AddSigningKey stores k; ErrDuplicate when its Seq is taken.
+func (s *Store) AddSigningKey(ctx context.Context, k *store.SigningKey) error {
+	_, err := s.signingKeys().InsertOne(ctx, k)
+	return wrap(duplicate(err), "add signing key %d", k.Seq)
+}
+
+// Sweep removes what has expired by now. MongoDB's TTL indexes do the
+// same in the background; FerretDB has none, and relies on this.
+func (s *Store) Sweep(ctx context.Context, now time.Time) error {
+	for _, c := range []*mongo.Collection{s.sessions(), s.ratelimit(), s.resets(), s.decisions()} {
+		if _, err := c.DeleteMany(ctx, bson.M{"expires": bson.M{"$lt": now}}); err != nil {
+			return fmt.Errorf("sweep %s: %w", c.Name(), err)
+		}
+	}
+	return nil
 }

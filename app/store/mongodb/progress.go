@@ -1,33 +1,28 @@
-package store
+package mongodb
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"kynangso/app/store"
 )
 
-// Progress is one learner's progress in one course.
-type Progress struct {
-	ID      string    `bson:"_id"` // user/course: one document per pair
-	UserID  string    `bson:"user_id"`
-	Course  string    `bson:"course"`
-	Lessons []string  `bson:"lessons"` // ids of lessons marked done
-	Best    int       `bson:"best"`    // best quiz score, percent
-	Passed  bool      `bson:"passed"`
-	Updated time.Time `bson:"updated"`
+func (s *Store) progress() *mongo.Collection { return s.coll("progress") }
+
+var progressIndexes = []mongo.IndexModel{
+	index("user_id"), // ProgressOf, ProgressOfUsers, DeleteUserData
 }
-
-func (s *Store) progress() *mongoColl { return s.coll("progress") }
-
-func progressID(userID, course string) string { return userID + "/" + course }
 
 // MarkLessonDone records a finished lesson; doing it twice changes nothing.
 func (s *Store) MarkLessonDone(ctx context.Context, userID, course, lesson string, at time.Time) error {
-	return retryRace(func() error {
+	return wrap(retryRace(func() error {
 		_, err := s.progress().UpdateOne(ctx,
-			bson.M{"_id": progressID(userID, course)},
+			bson.M{"_id": store.ProgressID(userID, course)},
 			bson.M{
 				"$addToSet":    bson.M{"lessons": lesson},
 				"$set":         bson.M{"updated": at},
@@ -35,18 +30,19 @@ func (s *Store) MarkLessonDone(ctx context.Context, userID, course, lesson strin
 			},
 			options.UpdateOne().SetUpsert(true))
 		return err
-	})
+	}), "mark lesson %s/%s done", course, lesson)
 }
 
-// RecordScore keeps the best quiz score and whether the course is passed.
+// RecordScore keeps the best quiz score, and sets Passed when passed
+// (never clears it: see ClearPassed).
 func (s *Store) RecordScore(ctx context.Context, userID, course string, percent int, passed bool, at time.Time) error {
 	set := bson.M{"updated": at}
 	if passed {
 		set["passed"] = true
 	}
-	return retryRace(func() error {
+	return wrap(retryRace(func() error {
 		_, err := s.progress().UpdateOne(ctx,
-			bson.M{"_id": progressID(userID, course)},
+			bson.M{"_id": store.ProgressID(userID, course)},
 			bson.M{
 				"$max":         bson.M{"best": percent},
 				"$set":         set,
@@ -54,42 +50,53 @@ func (s *Store) RecordScore(ctx context.Context, userID, course string, percent 
 			},
 			options.UpdateOne().SetUpsert(true))
 		return err
-	})
+	}), "record score in %s", course)
+}
+
+// ClearPassed takes back a pass whose certificate was revoked.
+func (s *Store) ClearPassed(ctx context.Context, userID, course string) error {
+	_, err := s.progress().UpdateOne(ctx, bson.M{"_id": store.ProgressID(userID, course)}, bson.M{"$set": bson.M{"passed": false}})
+	return wrap(err, "clear pass of %s", course)
 }
 
 // ProgressOf returns a learner's progress in every course, by course id.
-func (s *Store) ProgressOf(ctx context.Context, userID string) (map[string]*Progress, error) {
-	list, err := findAll[Progress](ctx, s.progress(), bson.M{"user_id": userID})
+func (s *Store) ProgressOf(ctx context.Context, userID string) (map[string]*store.Progress, error) {
+	list, err := findAll[store.Progress](ctx, s.progress(), bson.M{"user_id": userID})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("progress of %s: %w", userID, err)
 	}
-	out := make(map[string]*Progress, len(list))
+	out := make(map[string]*store.Progress, len(list))
 	for i := range list {
-		out[list[i].Course] = &list[i]
+		out[list[i].Course] = fixProgress(&list[i])
 	}
 	return out, nil
 }
 
-// ProgressOfUsers returns the progress of many learners, by user then course.
-func (s *Store) ProgressOfUsers(ctx context.Context, userIDs []string) (map[string]map[string]*Progress, error) {
-	list, err := findAll[Progress](ctx, s.progress(), bson.M{"user_id": bson.M{"$in": userIDs}})
-	if err != nil {
-		return nil, err
+// ProgressOfUsers returns the progress of many learners, by user then
+// course, in one query.
+func (s *Store) ProgressOfUsers(ctx context.Context, userIDs []string) (map[string]map[string]*store.Progress, error) {
+	out := map[string]map[string]*store.Progress{}
+	if len(userIDs) == 0 {
+		return out, nil
 	}
-	out := map[string]map[string]*Progress{}
+	list, err := findAll[store.Progress](ctx, s.progress(), bson.M{"user_id": bson.M{"$in": userIDs}})
+	if err != nil {
+		return nil, fmt.Errorf("progress of users: %w", err)
+	}
 	for i := range list {
-		p := &list[i]
+		p := fixProgress(&list[i])
 		if out[p.UserID] == nil {
-			out[p.UserID] = map[string]*Progress{}
+			out[p.UserID] = map[string]*store.Progress{}
 		}
 		out[p.UserID][p.Course] = p
 	}
 	return out, nil
 }
 
-// ClearPassed takes back a pass whose certificate was revoked: the
-// learner's progress no longer counts the course as passed.
-func (s *Store) ClearPassed(ctx context.Context, userID, course string) error {
-	_, err := s.progress().UpdateOne(ctx, bson.M{"_id": progressID(userID, course)}, bson.M{"$set": bson.M{"passed": false}})
-	return err
+// fixProgress gives a record without lessons an empty list, never nil.
+func fixProgress(p *store.Progress) *store.Progress {
+	if p.Lessons == nil {
+		p.Lessons = []string{}
+	}
+	return p
 }

@@ -1,38 +1,36 @@
-package store
+package mongodb
 
 import (
 	"context"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"kynangso/app/store"
 )
 
-// Session is a signed-in browser. Its _id is the SHA-256 of the cookie
-// value, so a leaked database does not hand out live sessions.
-type Session struct {
-	ID      string    `bson:"_id"`
-	UserID  string    `bson:"user_id"`
-	Created time.Time `bson:"created"`
-	Expires time.Time `bson:"expires"`
-}
+func (s *Store) sessions() *mongo.Collection { return s.coll("sessions") }
 
-func (s *Store) sessions() *mongoColl { return s.coll("sessions") }
+var sessionsIndexes = []mongo.IndexModel{
+	index("user_id"),    // DeleteUserSessions
+	expiring("expires"), // MongoDB drops ended sessions itself
+}
 
 // CreateSession stores a session.
-func (s *Store) CreateSession(ctx context.Context, ss *Session) error {
+func (s *Store) CreateSession(ctx context.Context, ss *store.Session) error {
 	_, err := s.sessions().InsertOne(ctx, ss)
-	return err
+	return wrap(duplicate(err), "create session")
 }
 
-// SessionByID returns a live session.
-func (s *Store) SessionByID(ctx context.Context, id string, now time.Time) (*Session, error) {
-	ss, err := findOne[Session](ctx, s.sessions(), bson.M{"_id": id})
+// SessionByID returns a session live at now.
+func (s *Store) SessionByID(ctx context.Context, id string, now time.Time) (*store.Session, error) {
+	ss, err := findOne[store.Session](ctx, s.sessions(), bson.M{"_id": id})
 	if err != nil {
-		return nil, err
+		return nil, wrap(err, "session")
 	}
 	if now.After(ss.Expires) {
-		_, _ = s.sessions().DeleteOne(ctx, bson.M{"_id": id})
-		return nil, ErrNotFound
+		return nil, wrap(store.ErrNotFound, "session expired")
 	}
 	return ss, nil
 }
@@ -40,17 +38,11 @@ func (s *Store) SessionByID(ctx context.Context, id string, now time.Time) (*Ses
 // DeleteSession ends a session.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	_, err := s.sessions().DeleteOne(ctx, bson.M{"_id": id})
-	return err
+	return wrap(err, "delete session")
 }
 
 // DeleteUserSessions ends every session of a user, after a password reset.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
 	_, err := s.sessions().DeleteMany(ctx, bson.M{"user_id": userID})
-	return err
-}
-
-// PruneSessions deletes expired sessions, so the collection stays small.
-func (s *Store) PruneSessions(ctx context.Context, now time.Time) error {
-	_, err := s.sessions().DeleteMany(ctx, bson.M{"expires": bson.M{"$lt": now}})
-	return err
+	return wrap(err, "delete sessions of %s", userID)
 }

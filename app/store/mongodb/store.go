@@ -1,16 +1,20 @@
-// Package store keeps the platform's data in MongoDB, or in the embedded
-// FerretDB that speaks the same protocol. One file per collection.
+// Package mongodb keeps the platform's data in MongoDB: the scale-out
+// backend, several instances sharing one replica set. It implements
+// store.Store; one file per collection, each declaring the indexes its
+// queries need.
 //
-// The embedded server has no multi-document transactions and scans whole
-// collections on every query, so: no transactions anywhere; every change is
-// one atomic single-document update; uniqueness comes from unique indexes
-// or from choosing the _id; hot lookups go by _id.
-package store
+// It uses no multi-document transaction, and it must stay correct on
+// FerretDB too (the tests run on it), which applies a conditional update
+// as a read then a write: of four concurrent updateOne({_id, status:
+// "valid"}) two to four match. Only inserting a unique _id is atomic on
+// both, so every once-only method records its decision as a unique insert
+// that carries the whole decision (decisions.go), then applies it with
+// idempotent writes; whoever loses the insert, or comes back after a crash,
+// reads the stored decision and applies it too.
+package mongodb
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -18,13 +22,11 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"kynangso/app/store"
 )
 
-// Sentinel errors, tested with errors.Is.
-var (
-	ErrNotFound  = errors.New("not found")
-	ErrDuplicate = errors.New("already exists")
-)
+var _ store.Store = (*Store)(nil)
 
 // Store is the database.
 type Store struct {
@@ -32,7 +34,24 @@ type Store struct {
 	db     *mongo.Database
 }
 
-// Open connects to uri and makes sure the indexes exist.
+// collectionIndexes are the indexes of every collection, declared in each
+// collection's file beside the queries that need them.
+var collectionIndexes = map[string][]mongo.IndexModel{
+	"users":         usersIndexes,
+	"sessions":      sessionsIndexes,
+	"teams":         teamsIndexes,
+	"progress":      progressIndexes,
+	"attempts":      attemptsIndexes,
+	"certificates":  certificatesIndexes,
+	"verifications": verificationsIndexes,
+	"audit":         auditIndexes,
+	"resets":        resetsIndexes,
+	"ratelimit":     ratelimitIndexes,
+	"decisions":     decisionsIndexes,
+}
+
+// Open connects to uri, checks that the server answers and makes sure the
+// indexes exist.
 func Open(ctx context.Context, uri, database string) (*Store, error) {
 	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetTimeout(10 * time.Second))
 	if err != nil {
@@ -62,55 +81,116 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Drop deletes the whole database; for tests.
-func (s *Store) Drop(ctx context.Context) error { return s.db.Drop(ctx) }
+func (s *Store) Drop(ctx context.Context) error {
+	if err := s.db.Drop(ctx); err != nil {
+		return fmt.Errorf("drop database %s: %w", s.db.Name(), err)
+	}
+	return nil
+}
+
+// Atomic runs fn as is: without multi-document transactions, every
+// workflow is written so that running it again finishes it.
+func (s *Store) Atomic(ctx context.Context, fn func(ctx context.Context, tx store.Store) error) error {
+	return fn(ctx, s)
+}
 
 func (s *Store) ensureIndexes(ctx context.Context) error {
-	idx := []struct {
-		coll   string
-		keys   bson.D
-		unique bool
-	}{
-		{"users", bson.D{{Key: "phone", Value: 1}}, true},
-		{"users", bson.D{{Key: "team_id", Value: 1}}, false},
-		{"progress", bson.D{{Key: "user_id", Value: 1}}, false},
-		{"attempts", bson.D{{Key: "user_id", Value: 1}, {Key: "course", Value: 1}}, false},
-		{"certificates", bson.D{{Key: "user_id", Value: 1}}, false},
-		{"certificates", bson.D{{Key: "team_id", Value: 1}}, false},
-		{"verifications", bson.D{{Key: "code", Value: 1}}, false},
-		{"teams", bson.D{{Key: "leader_id", Value: 1}}, false},
+	// FerretDB v1.24.2 refuses expireAfterSeconds ("Index option
+	// "expireAfterSeconds" is not implemented yet", createIndexes), so TTL
+	// indexes are made on MongoDB only; on FerretDB, Sweep alone removes
+	// what has expired.
+	ferret, err := s.isFerretDB(ctx)
+	if err != nil {
+		return err
 	}
-	for _, i := range idx {
-		m := mongo.IndexModel{Keys: i.keys}
-		if i.unique {
-			m.Options = options.Index().SetUnique(true)
+	for coll, models := range collectionIndexes {
+		var keep []mongo.IndexModel
+		for _, m := range models {
+			if ferret && isTTL(m) {
+				continue
+			}
+			keep = append(keep, m)
 		}
-		if _, err := s.db.Collection(i.coll).Indexes().CreateOne(ctx, m); err != nil {
-			return fmt.Errorf("index on %s: %w", i.coll, err)
+		if len(keep) == 0 {
+			continue
+		}
+		if _, err := s.coll(coll).Indexes().CreateMany(ctx, keep); err != nil {
+			return fmt.Errorf("indexes on %s: %w", coll, err)
 		}
 	}
 	return nil
 }
 
-// NewID returns a random id: 128 bits, hex.
-func NewID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+// isFerretDB tells FerretDB from MongoDB: its buildInfo names its own
+// version besides the MongoDB version it imitates.
+func (s *Store) isFerretDB(ctx context.Context) (bool, error) {
+	var info bson.M
+	if err := s.db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
+		return false, fmt.Errorf("database build info: %w", err)
+	}
+	_, ok := info["ferretdbVersion"]
+	return ok, nil
 }
 
-// notFound turns the driver's "no documents" into ErrNotFound.
+// expiring is a TTL index on field: MongoDB deletes a document once the
+// time in field has passed (expireAfterSeconds 0).
+func expiring(field string) mongo.IndexModel {
+	return mongo.IndexModel{Keys: bson.D{{Key: field, Value: 1}}, Options: options.Index().SetExpireAfterSeconds(0)}
+}
+
+func isTTL(m mongo.IndexModel) bool {
+	if m.Options == nil {
+		return false
+	}
+	var o options.IndexOptions
+	for _, set := range m.Options.Opts {
+		if err := set(&o); err != nil {
+			return false
+		}
+	}
+	return o.ExpireAfterSeconds != nil
+}
+
+func index(keys ...string) mongo.IndexModel {
+	d := bson.D{}
+	for _, k := range keys {
+		dir := 1
+		if k[0] == '-' {
+			k, dir = k[1:], -1
+		}
+		d = append(d, bson.E{Key: k, Value: dir})
+	}
+	return mongo.IndexModel{Keys: d}
+}
+
+func unique(keys ...string) mongo.IndexModel {
+	m := index(keys...)
+	m.Options = options.Index().SetUnique(true)
+	return m
+}
+
+// notFound turns the driver's "no documents" into store.ErrNotFound.
 func notFound(err error) error {
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return ErrNotFound
+		return store.ErrNotFound
 	}
 	return err
 }
 
+// duplicate turns a duplicate-key error into store.ErrDuplicate.
 func duplicate(err error) error {
 	if mongo.IsDuplicateKeyError(err) {
-		return ErrDuplicate
+		return store.ErrDuplicate
 	}
 	return err
+}
+
+// wrap names what failed, keeping nil nil.
+func wrap(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
 }
 
 // findAll runs a query and decodes every result.
@@ -119,17 +199,36 @@ func findAll[T any](ctx context.Context, c *mongo.Collection, filter any, opts .
 	if err != nil {
 		return nil, err
 	}
-	var out []T
+	out := []T{}
 	if err := cur.All(ctx, &out); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func findOne[T any](ctx context.Context, c *mongo.Collection, filter any) (*T, error) {
+func findOne[T any](ctx context.Context, c *mongo.Collection, filter any, opts ...options.Lister[options.FindOneOptions]) (*T, error) {
 	var v T
-	if err := c.FindOne(ctx, filter).Decode(&v); err != nil {
+	if err := c.FindOne(ctx, filter, opts...).Decode(&v); err != nil {
 		return nil, notFound(err)
 	}
 	return &v, nil
+}
+
+// asStored returns v as the database gives it back: the driver keeps
+// milliseconds and reads times as UTC, so a method that returns what it
+// wrote returns what a later read would.
+func asStored[T any](v *T) (*T, error) {
+	b, err := bson.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	out := new(T)
+	return out, bson.Unmarshal(b, out)
+}
+
+// paged returns find options for one page, sorted by sort (which must
+// end with a unique key, so that pages neither overlap nor skip).
+func paged(p store.Page, sort bson.D) *options.FindOptionsBuilder {
+	limit, offset := p.Bounds()
+	return options.Find().SetSort(sort).SetLimit(int64(limit)).SetSkip(int64(offset))
 }
