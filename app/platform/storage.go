@@ -10,11 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"kynangso/app/config"
 	"kynangso/app/store"
-	"kynangso/app/store/legacy"
 	"kynangso/app/store/mongodb"
 	"kynangso/app/store/sqlite"
 )
@@ -56,7 +54,7 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, exclus
 		}
 		return nil, nil, fmt.Errorf("embedded database: %w", err)
 	}
-	if exclusive {
+	if exclusive && carryOver != nil {
 		if err := carryOver(ctx, cfg, log, st); err != nil {
 			_ = st.Close(ctx)
 			unlock()
@@ -78,32 +76,9 @@ func privateDir(dir string) error {
 	return nil
 }
 
-// carryOver moves the data of an earlier version (embedded FerretDB
-// files under db/) into the new store on its first start. The old folder
-// is renamed, never deleted, so nothing is lost if something looks wrong.
-func carryOver(ctx context.Context, cfg *config.Config, log *slog.Logger, st store.Store) error {
-	dir := filepath.Join(cfg.DataDir, legacyDB)
-	if !legacy.Detect(dir) {
-		return nil
-	}
-	if empty, err := isEmpty(ctx, st); err != nil || !empty {
-		if err == nil {
-			err = fmt.Errorf("the data folder holds both the old embedded database (%s) and data in the new one (%s); move one of them away", dir, dbFile)
-		}
-		return err
-	}
-	log.Info("carrying over the data of the earlier version", slog.String("from", dir))
-	counts, err := legacy.Migrate(ctx, dir, cfg.Database, st)
-	if err != nil {
-		return fmt.Errorf("carry over %s: %w (nothing was changed there; the new database may be deleted to try again)", dir, err)
-	}
-	done := dir + ".migrated-" + time.Now().Format("20060102-150405")
-	if err := os.Rename(dir, done); err != nil {
-		return err
-	}
-	log.Info("carried over", slog.Any("records", counts), slog.String("old_folder_kept_as", done))
-	return nil
-}
+// carryOver, when linked in, moves an earlier version's data folder over
+// on the first start (carryover.go).
+var carryOver func(ctx context.Context, cfg *config.Config, log *slog.Logger, st store.Store) error
 
 var errNotEmpty = errors.New("not empty")
 

@@ -17,7 +17,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -316,9 +315,6 @@ func (c *Client) Cookie(name string) string {
 	return ""
 }
 
-// URI is the database server the tests use.
-func URI(t testing.TB) string { return database(t) }
-
 // Team has the admin create a team in Phường Ba Đình led by the person
 // with leaderPhone (already signed up), and returns its join code.
 func (r *Rig) Team(t testing.TB, admin *Client, name, leaderPhone string) string {
@@ -329,4 +325,24 @@ func (r *Rig) Team(t testing.TB, admin *Client, name, leaderPhone string) string
 		t.Fatalf("create team %s: status %d\n%s", name, res.Status, Text(res.Body))
 	}
 	return code
+}
+
+// StartErr starts a platform with cfg as given and returns why it did
+// not start; one that starts is stopped at once.
+func StartErr(t testing.TB, cfg *config.Config) error {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	p, err := platform.Start(context.Background(), cfg, log)
+	if err == nil {
+		p.Close()
+	}
+	return err
+}
+
+// SetCookies gives c the cookies of other, as the same browser talking
+// to another instance behind one address.
+func (c *Client) SetCookies(other *Client) {
+	from, _ := url.Parse(other.r.URL)
+	to, _ := url.Parse(c.r.URL)
+	c.http.Jar.SetCookies(to, other.http.Jar.Cookies(from))
 }

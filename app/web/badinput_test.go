@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"kynangso/app/store"
 	"kynangso/app/testrig"
 )
 
@@ -125,7 +126,7 @@ func TestRolesAndOwnership(t *testing.T) {
 	}
 	res := learner.Post("/admin/teams", url.Values{"name": {"Tổ giả"}, "province": {"1"}, "commune": {"Ba Đình"}, "leader": {"0966666666"}})
 	mustStatus(t, "learner creates a team", res, http.StatusForbidden)
-	if teams, _ := rig.P.Store.Teams(context.Background()); len(teams) != 0 {
+	if teams, _ := rig.P.Store.Teams(context.Background(), store.Page{}); len(teams) != 0 {
 		t.Fatal("a learner created a team")
 	}
 	// Someone else's quiz attempt is not there for them.
@@ -217,7 +218,7 @@ func TestAdminFormsRejectBadInput(t *testing.T) {
 		mustStatus(t, tc.field+"="+tc.value, res, http.StatusUnprocessableEntity)
 		mustContain(t, tc.field, res.Body, tc.want)
 	}
-	if teams, _ := rig.P.Store.Teams(context.Background()); len(teams) != 0 {
+	if teams, _ := rig.P.Store.Teams(context.Background(), store.Page{}); len(teams) != 0 {
 		t.Fatal("a rejected form created a team")
 	}
 	mustStatus(t, "long reason", admin.Post("/admin/certificates/"+code+"/revoke", url.Values{"confirm": {"yes"}, "reason": {"other"}, "note": {strings.Repeat("x", 201)}}), http.StatusUnprocessableEntity)

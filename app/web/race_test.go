@@ -113,13 +113,19 @@ func TestRevokedThenPassedAgain(t *testing.T) {
 	if n := validCerts(t, rig, "0912777666", course); n != 1 {
 		t.Fatalf("%d valid certificates after passing again, want 1", n)
 	}
-	// Two clicks on re-issue: one new certificate, the other click refused.
-	st := parallel(2, func(int) int {
-		return admin.Post("/admin/certificates/"+next+"/rename", url.Values{"name": {"Mạc Văn Khoa"}}).Status
+	// Two clicks on re-issue: one new certificate, and both clicks end on
+	// its page, as the first would have alone.
+	var where [2]string
+	st := parallel(2, func(i int) int {
+		r := admin.Post("/admin/certificates/"+next+"/rename", url.Values{"name": {"Mạc Văn Khoa"}})
+		where[i] = r.Location
+		return r.Status
 	})
-	if !(st[0] == http.StatusSeeOther && st[1] == http.StatusConflict || st[1] == http.StatusSeeOther && st[0] == http.StatusConflict) {
-		t.Fatalf("double re-issue: %v", st)
+	if st[0] != http.StatusSeeOther || st[1] != http.StatusSeeOther || where[0] != where[1] || where[0] == "/admin/certificates/"+next {
+		t.Fatalf("double re-issue: %v to %v", st, where)
 	}
+	// Re-issuing the replaced certificate under another name is refused.
+	mustStatus(t, "rename a replaced certificate", admin.Post("/admin/certificates/"+next+"/rename", url.Values{"name": {"Mạc Văn Khoát"}}), http.StatusConflict)
 	if n := validCerts(t, rig, "0912777666", course); n != 1 {
 		t.Fatalf("%d valid certificates after a double re-issue, want 1", n)
 	}

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -18,7 +19,7 @@ func TestKeyRotationKeepsOldCredentialsValid(t *testing.T) {
 	before := holder.Get("/certificates/" + code + "/credential.json").Body
 	anyone := rig.Client(t)
 
-	if err := rig.P.Keys.Rotate(); err != nil {
+	if err := rig.P.Keys.Rotate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	after := holder.Get("/certificates/" + code + "/credential.json").Body

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"kynangso/app/store"
 	"kynangso/app/testrig"
 )
 
@@ -31,7 +32,7 @@ func TestTeamsFromSetupToLeaderTable(t *testing.T) {
 	if created[0] != http.StatusSeeOther || created[1] != http.StatusSeeOther {
 		t.Fatalf("create team twice: %v", created)
 	}
-	teams, err := rig.P.Store.Teams(context.Background())
+	teams, err := rig.P.Store.Teams(context.Background(), store.Page{})
 	if err != nil || len(teams) != 1 {
 		t.Fatalf("teams: %v %v", teams, err)
 	}

@@ -164,7 +164,7 @@ func TestRevocationShowsEverywhere(t *testing.T) {
 	if r := verifyCred(t, employer, cred.Body); r["verified"] != false || r["reason"] != "revoked" {
 		t.Errorf("a revoked credential: %v", r)
 	}
-	log, _ := rig.P.Store.AuditLog(context.Background(), 10)
+	log, _ := rig.P.Store.AuditLog(context.Background(), store.Page{Limit: 10})
 	if len(log) == 0 || log[0].Action != store.ActCertRevoke || !strings.Contains(log[0].Detail, "Thi hộ") {
 		t.Errorf("no audit entry for the revocation: %+v", log)
 	}
