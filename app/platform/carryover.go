@@ -41,4 +41,3 @@ func carryOverLegacy(ctx context.Context, cfg *config.Config, log *slog.Logger, 
 	log.Info("carried over", slog.Any("records", counts), slog.String("old_folder_kept_as", done))
 	return nil
 }
-
