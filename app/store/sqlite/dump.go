@@ -99,10 +99,10 @@ func dumpKind[T any](ctx context.Context, q querier, kind, query string, scan fu
 }
 
 // Load writes records as they are, in one transaction. The driver parses
-// a statement each time it runs it, prepared or not, so consecutive
-// records of a kind go in multi-row INSERTs: one parse per
-// few dozen rows, which is most of what makes a load fast. Foreign keys are checked at
-// commit, so a batch may hold a user's sessions before the user. Load
+// a statement every time it runs one, prepared or not, so the records of
+// a kind go in multi-row INSERTs, all of a kind together whatever their
+// mix in recs: one parse per dozen rows or so. Foreign keys are checked
+// at commit, so a batch may hold a user's sessions before the user. Load
 // moves the status-index counter past every index loaded.
 func (s *Store) Load(ctx context.Context, recs []store.Record) error {
 	if len(recs) == 0 {
@@ -112,29 +112,15 @@ func (s *Store) Load(ctx context.Context, recs []store.Record) error {
 		if _, err := t.tx.ExecContext(ctx, "PRAGMA defer_foreign_keys = ON"); err != nil {
 			return fmt.Errorf("load: %w", err)
 		}
-		var (
-			head, row, kind string // the pending statement's
-			rows            int
-			args            []any
-			certs           bool
-			sb              strings.Builder
-		)
-		flush := func() error {
-			if rows == 0 {
-				return nil
-			}
-			sb.Reset()
-			sb.WriteString(head)
-			for i := range rows {
-				if i > 0 {
-					sb.WriteByte(',')
-				}
-				sb.WriteString(row)
-			}
-			_, err := t.tx.ExecContext(ctx, sb.String(), args...)
-			rows, args = 0, args[:0]
-			return wrap("load "+kind, err)
+		// Records grouped by statement, in the order each first appears;
+		// within a kind, in the order given.
+		type run struct {
+			head, row, kind string
+			rows            [][]any
 		}
+		var runs []*run
+		byHead := map[string]*run{}
+		certs := false
 		for i, r := range recs {
 			query, a, err := loadArgs(r)
 			if err != nil {
@@ -144,19 +130,19 @@ func (s *Store) Load(ctx context.Context, recs []store.Record) error {
 			if !ok {
 				return fmt.Errorf("load record %d: bad insert %q", i, query)
 			}
-			h += " VALUES "
-			if h != head || len(args)+len(a) > loadParams {
-				if err := flush(); err != nil {
-					return err
-				}
-				head, row, kind = h, rw, r.Kind
+			g := byHead[h]
+			if g == nil {
+				g = &run{head: h, row: rw, kind: r.Kind}
+				byHead[h] = g
+				runs = append(runs, g)
 			}
-			args = append(args, a...)
-			rows++
+			g.rows = append(g.rows, a)
 			certs = certs || r.Kind == store.KindCertificate
 		}
-		if err := flush(); err != nil {
-			return err
+		for _, g := range runs {
+			if err := t.loadRun(ctx, g.head, g.row, g.rows); err != nil {
+				return wrap("load "+g.kind, err)
+			}
 		}
 		if certs {
 			if _, err := t.exec(ctx, "load: status index", `
@@ -168,11 +154,45 @@ UPDATE counters SET n = max(n, (SELECT coalesce(max(status_index) + 1, 0) FROM c
 	})
 }
 
+// loadRun inserts rows with head ("INSERT INTO t (cols)") and row, the
+// statement's "(?,…)", in multi-row INSERTs of up to loadParams
+// parameters.
+func (s *Store) loadRun(ctx context.Context, head, row string, rows [][]any) error {
+	// OR FAIL, not the default ABORT: an error rolls the whole load back
+	// anyway, and without the need to undo a statement's earlier rows
+	// SQLite keeps no statement journal.
+	if h, ok := strings.CutPrefix(head, "INSERT INTO "); ok {
+		head = "INSERT OR FAIL INTO " + h
+	}
+	var q strings.Builder
+	args := make([]any, 0, loadParams)
+	for len(rows) > 0 {
+		q.Reset()
+		q.WriteString(head)
+		q.WriteString(" VALUES ")
+		args = args[:0]
+		n := 0
+		for n < len(rows) && (n == 0 || len(args)+len(rows[n]) <= loadParams) {
+			if n > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString(row)
+			args = append(args, rows[n]...)
+			n++
+		}
+		if _, err := s.tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
 // loadParams bounds the parameters of one INSERT of Load. The driver
 // matches each parameter to its argument by a linear search, so binding
-// costs the square of their number: a few hundred balance that against
-// parsing the statement once per row.
-const loadParams = 256
+// costs the square of their number: a couple of hundred balance that
+// against parsing the statement once per row.
+const loadParams = 200
 
 // loadArgs returns the insert for r and its arguments. r.Value is a
 // pointer to its kind's type (a value is taken too).
@@ -233,7 +253,7 @@ func loadArgs(r store.Record) (string, []any, error) {
 	case *store.SigningKey:
 		return insertKey, []any{v.Seq, v.Public, v.Sealed, ms(v.Created)}, nil
 	case *store.SetupTokenRecord:
-		return "INSERT OR REPLACE INTO settings (key, value) VALUES ('setup_token', ?)", []any{v.Token}, nil
+		return "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", []any{"setup_token", v.Token}, nil
 	}
 	return "", nil, fmt.Errorf("kind %q: unexpected value %T", r.Kind, r.Value)
 }
