@@ -111,11 +111,14 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 			}
 			keep = append(keep, m)
 		}
-		if len(keep) == 0 {
-			continue
-		}
-		if _, err := s.coll(coll).Indexes().CreateMany(ctx, keep); err != nil {
-			return fmt.Errorf("indexes on %s: %w", coll, err)
+		// One at a time: FerretDB v1.24.2 panics on a createIndexes that
+		// lists two or more indexes that exist already (its duplicate filter
+		// deletes by the wrong position), which every start after the
+		// first, or a second instance, sends.
+		for _, m := range keep {
+			if _, err := s.coll(coll).Indexes().CreateOne(ctx, m); err != nil {
+				return fmt.Errorf("indexes on %s: %w", coll, err)
+			}
 		}
 	}
 	return nil
