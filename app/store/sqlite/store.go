@@ -48,6 +48,7 @@ var _ store.Store = (*Store)(nil)
 
 // pools are the connections one open database file shares.
 type pools struct {
+	path string
 	w, r *sql.DB
 	// Prepared on the reader pool: every request reads its session and
 	// its user.
@@ -69,6 +70,10 @@ const pragmas = "_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=f
 // Open opens (creating if needed) the database file at path, applies
 // migrations, and returns the store. The caller makes the folder 0700.
 func Open(ctx context.Context, path string) (*Store, error) {
+	if strings.ContainsAny(path, "?#") {
+		// The driver reads its options after a "?".
+		return nil, fmt.Errorf("database path %q: must not contain ? or #", path)
+	}
 	pinAllocator()
 	// SQLite creates a missing file with the umask's mode, and gives the
 	// -wal and -shm files the mode of the database: create it 0600 first.
@@ -106,7 +111,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
-	p := &pools{w: w, r: r}
+	p := &pools{path: path, w: w, r: r}
 	s := &Store{db: p, rd: r, wr: w}
 	if p.sessionByID, err = r.PrepareContext(ctx, sessionByIDQuery); err == nil {
 		p.userByID, err = r.PrepareContext(ctx, userByIDQuery)
@@ -276,7 +281,19 @@ func (s *Store) Backup(ctx context.Context, dest string) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	if _, err := s.db.w.ExecContext(ctx, "VACUUM INTO ?", dest); err != nil {
+	// A connection of its own: the reader pool is query_only, which
+	// refuses VACUUM, and the writer would hold every write back while the
+	// copy is made. VACUUM INTO reads one WAL snapshot, so writes go on.
+	db, err := sql.Open("sqlite", s.db.path+"?"+pragmas)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	_, err = db.ExecContext(ctx, "VACUUM INTO ?", dest)
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		_ = os.Remove(dest)
 		return fmt.Errorf("backup: %w", err)
 	}
