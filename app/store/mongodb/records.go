@@ -146,7 +146,9 @@ func (s *Store) rebuildCertificates(ctx context.Context, certs []*store.Certific
 		// the newest revoked (which a later pass may take over): a valid
 		// one replaces whatever is there; a revoked one only an older
 		// revoked one, and the upsert of a slot it may not replace fails
-		// as a duplicate, which is ignored. Batches may come in any order.
+		// as a duplicate, which is ignored. The outcome is the same in
+		// whatever order the writes run, so batches may come in any order
+		// and the bulk write may be unordered.
 		filter := bson.M{"_id": slot.ID}
 		if c.Status != store.CertValid {
 			filter["cert.status"] = store.CertRevoked

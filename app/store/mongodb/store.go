@@ -22,6 +22,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readconcern"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
 
 	"kynangso/app/store"
 )
@@ -53,7 +55,15 @@ var collectionIndexes = map[string][]mongo.IndexModel{
 // Open connects to uri, checks that the server answers and makes sure the
 // indexes exist.
 func Open(ctx context.Context, uri, database string) (*Store, error) {
-	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetTimeout(10 * time.Second))
+	// On a replica set, a decision one instance inserted is what another
+	// reads and applies: both sides go through the majority, so that a
+	// failover cannot roll back a decision someone has already acted on.
+	// A URI that names its own concerns overrides these.
+	opts := options.Client().SetTimeout(10 * time.Second).
+		SetWriteConcern(writeconcern.Majority()).
+		SetReadConcern(readconcern.Majority()).
+		ApplyURI(uri)
+	client, err := mongo.Connect(opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
