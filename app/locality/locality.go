@@ -10,6 +10,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode"
 
 	"golang.org/x/text/runes"
@@ -113,13 +114,23 @@ func stripKind(s string) string {
 	return s
 }
 
-var foldChain = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+// A transform.Chain keeps state between calls, so goroutines must not
+// share one: each Fold takes its own from the pool.
+var foldChains = sync.Pool{New: func() any {
+	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}}
+
+var dBar = strings.NewReplacer("đ", "d", "Đ", "d")
 
 // Fold lowers s, drops its diacritics (đ becomes d) and collapses spaces,
-// for comparing what people type with names as registered.
+// for comparing what people type with names as registered. Safe for
+// concurrent use.
 func Fold(s string) string {
-	s = strings.NewReplacer("đ", "d", "Đ", "d").Replace(s)
-	out, _, err := transform.String(foldChain, s)
+	s = dBar.Replace(s)
+	chain := foldChains.Get().(transform.Transformer)
+	defer foldChains.Put(chain)
+	chain.Reset()
+	out, _, err := transform.String(chain, s)
 	if err != nil {
 		out = s
 	}

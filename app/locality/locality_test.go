@@ -1,6 +1,9 @@
 package locality
 
-import "testing"
+import (
+	"sync"
+	"testing"
+)
 
 func TestTheListIsComplete(t *testing.T) {
 	d, err := Load()
@@ -64,4 +67,29 @@ func names(cs []*Commune) []string {
 		out = append(out, c.Name)
 	}
 	return out
+}
+
+// Fold is called from every request at once (sign-up, search, the name
+// check); it must give each the same answer as alone.
+func TestFoldConcurrently(t *testing.T) {
+	names := []string{"Nguyễn Thị Hoa", "Đặng Văn Đức", "Phường Ba Đình", "Xã Sơn Hạ", "Trần  Thu   Hà"}
+	want := make([]string, len(names))
+	for i, n := range names {
+		want[i] = Fold(n)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 2000 {
+				k := (g + i) % len(names)
+				if got := Fold(names[k]); got != want[k] {
+					t.Errorf("Fold(%q) = %q, want %q", names[k], got, want[k])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
