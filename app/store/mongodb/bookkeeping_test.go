@@ -181,3 +181,38 @@ func TestLoadRebuildsBookkeeping(t *testing.T) {
 		t.Errorf("loaded progress = %+v", p["c1"])
 	}
 }
+
+// Times come back in UTC at the milliseconds the driver keeps, also from
+// a call that returns what it has just written.
+func TestTimesUTCMillis(t *testing.T) {
+	s := ferrettest.Database(t)
+	ctx := context.Background()
+	hanoi := time.FixedZone("ICT", 7*3600)
+	at := time.Date(2026, 11, 2, 15, 30, 0, 123_456_789, hanoi)
+	want := at.Truncate(time.Millisecond)
+	check := func(what string, got time.Time) {
+		t.Helper()
+		if got.Location() != time.UTC || !got.Equal(want) {
+			t.Errorf("%s = %v, want %v in UTC", what, got, want.UTC())
+		}
+	}
+	u := newUser(t, s, "0912000001")
+	must(t, s.CreateSession(ctx, &store.Session{ID: "s", UserID: u.ID, Created: at, Expires: at.Add(time.Hour)}))
+	ss, err := s.SessionByID(ctx, "s", at)
+	must(t, err)
+	check("session created", ss.Created)
+	a := newAttempt(t, s, u)
+	g, _, err := s.SubmitAttempt(ctx, graded(a, true, at))
+	must(t, err)
+	check("graded at", g.At)
+	c := newCert(u, "c1", at)
+	got, _, err := s.IssueCertificate(ctx, c, at)
+	must(t, err)
+	check("issued at", got.IssuedAt)
+	r, _, err := s.RevokeCertificate(ctx, &store.Revocation{Code: c.Code, Reason: store.ReasonError, At: at})
+	must(t, err)
+	check("revoked at", r.At)
+	stored, err := s.Certificate(ctx, c.Code)
+	must(t, err)
+	check("stored revoked at", *stored.RevokedAt)
+}
