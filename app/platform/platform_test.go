@@ -17,6 +17,7 @@ import (
 	"kynangso/app/config"
 	"kynangso/app/platform"
 	"kynangso/app/store"
+	"kynangso/app/store/sqlite"
 	"kynangso/app/testrig"
 )
 
@@ -198,6 +199,18 @@ func TestExportImportCommands(t *testing.T) {
 	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("export file: %v %v; want mode 0600", fi.Mode().Perm(), err)
 	}
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if err := platform.Run(context.Background(), []string{"backup", backup}); err != nil {
+		t.Fatalf("backup while the server runs: %v", err)
+	}
+	copied, err := sqlite.Open(context.Background(), backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err := copied.UserByPhone(context.Background(), "0911000444"); err != nil || u.Name != "Vũ Thị Mai" {
+		t.Errorf("the backup lacks the learner: %+v %v", u, err)
+	}
+	copied.Close(context.Background())
 	newDir := t.TempDir()
 	secret, _ := os.ReadFile(filepath.Join(rig.P.Config.DataDir, "secret.key"))
 	t.Setenv("KNS_DATA_DIR", newDir)
