@@ -216,3 +216,16 @@ func TestTimesUTCMillis(t *testing.T) {
 	must(t, err)
 	check("stored revoked at", *stored.RevokedAt)
 }
+
+// A second instance, or a restart, opens a database whose indexes exist.
+func TestOpenExisting(t *testing.T) {
+	s, db, _ := rawDatabase(t)
+	ctx := context.Background()
+	newUser(t, s, "0912000001")
+	again, err := mongodb.Open(ctx, ferrettest.URI(t), db.Name())
+	must(t, err)
+	defer again.Close(ctx)
+	if _, err := again.UserByPhone(ctx, "0912000001"); err != nil {
+		t.Errorf("the second instance does not see the first's user: %v", err)
+	}
+}
