@@ -156,14 +156,16 @@ func TestBackupWhileWriting(t *testing.T) {
 	t.Logf("backup holds %d users (%d acknowledged before it began, %d by the end)", n, before, acked.Load())
 }
 
-// Load is the bulk path for imports and the seeding tool.
-func TestLoad100k(t *testing.T) {
+// Load is the bulk path for imports and the seeding tool: many batches
+// land whole. (Its speed at province size is measured by the load tool:
+// go run ./tools/load -seed 100000.)
+func TestLoadInBatches(t *testing.T) {
 	if testing.Short() {
 		t.Skip("bulk load")
 	}
 	ctx := context.Background()
 	s := open(t, filepath.Join(t.TempDir(), "kns.db"))
-	const n = 100_000
+	const n = 10_000
 	recs := make([]store.Record, 0, 2000)
 	start, cpu := time.Now(), cpuTime()
 	for i := range n {
@@ -180,7 +182,7 @@ func TestLoad100k(t *testing.T) {
 	// certificates per learner.
 	start, cpu = time.Now(), cpuTime()
 	rows := 0
-	for i := range 20_000 {
+	for i := range 5_000 {
 		u := user(i)
 		recs = append(recs,
 			store.Record{Kind: store.KindProgress, Value: &store.Progress{ID: store.ProgressID(u.ID, "c1"), UserID: u.ID, Course: "c1", Lessons: []string{"l1", "l2", "l3"}, Best: 80, Passed: true, Updated: t0}},
@@ -206,8 +208,8 @@ func TestLoad100k(t *testing.T) {
 	// The counter moved past the loaded indexes.
 	idx, err := s.AllocateStatusIndex(ctx)
 	must(t, err)
-	if idx != 20_000 {
-		t.Errorf("next status index after load = %d, want 20000", idx)
+	if idx != 5_000 {
+		t.Errorf("next status index after load = %d, want 5000", idx)
 	}
 	a, err := s.AttemptByAnyUser(ctx, "au0000007")
 	must(t, err)
