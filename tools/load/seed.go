@@ -114,8 +114,10 @@ func prepareCourses(cat *courses.Catalogue) []*course {
 }
 
 // seeder generates the records from one random source, so the same seed
-// makes the same data (certificate codes aside: certcode.New draws them
-// from the system's secure source, as the platform does).
+// makes the same people, teams, progress, attempts and sessions. Not the
+// same: certificate codes (certcode.New draws them from the system's
+// secure source, as the platform does), the password hash's salt, and the
+// times, which are laid out back from now so that sessions are live.
 type seeder struct {
 	r         *rand.Rand
 	now       time.Time
