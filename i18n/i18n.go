@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/BurntSushi/toml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -27,13 +28,17 @@ var matcher = language.NewMatcher([]language.Tag{language.Vietnamese, language.E
 type Bundle struct {
 	locs map[string]*goi18n.Localizer
 	ids  map[string]map[string]bool
+	// plain holds, per language, the messages that take no arguments,
+	// translated once: a page asks for some fifty of them, and go-i18n
+	// builds a template call for each.
+	plain map[string]map[string]string
 }
 
 // Load reads the embedded message files.
 func Load() (*Bundle, error) {
 	b := goi18n.NewBundle(language.Vietnamese)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	out := &Bundle{locs: map[string]*goi18n.Localizer{}, ids: map[string]map[string]bool{}}
+	out := &Bundle{locs: map[string]*goi18n.Localizer{}, ids: map[string]map[string]bool{}, plain: map[string]map[string]string{}}
 	for _, l := range Langs {
 		name := "active." + l + ".toml"
 		data, err := files.ReadFile(name)
@@ -45,10 +50,16 @@ func Load() (*Bundle, error) {
 			return nil, fmt.Errorf("i18n %s: %w", name, err)
 		}
 		out.ids[l] = map[string]bool{}
+		out.locs[l] = goi18n.NewLocalizer(b, l)
+		out.plain[l] = map[string]string{}
 		for _, m := range mf.Messages {
 			out.ids[l][m.ID] = true
+			if !strings.Contains(m.Other, "{{") && m.One == "" {
+				if s, err := out.locs[l].Localize(&goi18n.LocalizeConfig{MessageID: m.ID}); err == nil {
+					out.plain[l][m.ID] = s
+				}
+			}
 		}
-		out.locs[l] = goi18n.NewLocalizer(b, l)
 	}
 	return out, nil
 }
@@ -65,6 +76,11 @@ func (b *Bundle) Has(lang, id string) bool { return b.ids[lang][id] }
 // template; a pair named "Count" also picks the plural form. A missing
 // message shows its id, so it is seen and fixed, never a blank.
 func (b *Bundle) T(lang, id string, args ...any) string {
+	if len(args) == 0 {
+		if s, ok := b.plain[lang][id]; ok {
+			return s
+		}
+	}
 	loc := b.locs[lang]
 	if loc == nil {
 		loc = b.locs[Langs[0]]

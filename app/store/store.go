@@ -78,6 +78,9 @@ type Store interface {
 	CreateSession(ctx context.Context, s *Session) error
 	// SessionByID returns a session that has not expired at now.
 	SessionByID(ctx context.Context, id string, now time.Time) (*Session, error)
+	// SessionUser returns a live session and its user in one read, as
+	// every signed-in request needs; ErrNotFound if either is missing.
+	SessionUser(ctx context.Context, id string, now time.Time) (*Session, *User, error)
 	DeleteSession(ctx context.Context, id string) error
 	DeleteUserSessions(ctx context.Context, userID string) error
 

@@ -93,16 +93,9 @@ func (s *Server) withSession(c *fiber.Ctx) error {
 	if tok == "" {
 		return c.Next()
 	}
-	ss, err := s.store.SessionByID(c.UserContext(), hashToken(tok), s.now())
+	_, u, err := s.store.SessionUser(c.UserContext(), hashToken(tok), s.now())
 	if errors.Is(err, store.ErrNotFound) {
 		s.cookie(c, cookieSession, "", -1, true)
-		return c.Next()
-	}
-	if err != nil {
-		return err
-	}
-	u, err := s.store.UserByID(c.UserContext(), ss.UserID)
-	if errors.Is(err, store.ErrNotFound) {
 		return c.Next()
 	}
 	if err != nil {

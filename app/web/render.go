@@ -142,6 +142,11 @@ func (s *Server) render(c *fiber.Ctx, name, title string, data fiber.Map) error 
 	if err := t.Execute(&buf, p); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
+	if p.User != nil || bytes.Contains(buf.Bytes(), []byte(`name="_csrf"`)) {
+		// A page with a form carries this visitor's token: never kept
+		// for another (see pagecache.go).
+		c.Locals(localNoKeep, true)
+	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(buf.Bytes())

@@ -11,8 +11,11 @@ func (s *Server) routes(app *fiber.App) {
 	// A bug in one handler must cost one request a 500, not the server.
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	app.Use(securityHeaders)
-	// Slow 3G is the rule for our readers: text goes out compressed.
-	app.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
+	app.Use(s.keepPublicPages())
+	// Slow 3G is the rule for our readers: text goes out compressed. The
+	// fastest level: on a 2-core server the default level cost a sixth of
+	// a page's CPU for a few percent fewer bytes.
+	app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
 	app.Get("/static/*", s.staticFile)

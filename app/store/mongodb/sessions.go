@@ -35,6 +35,20 @@ func (s *Store) SessionByID(ctx context.Context, id string, now time.Time) (*sto
 	return ss, nil
 }
 
+// SessionUser reads a live session, then its user (two reads: MongoDB
+// keeps them apart, keyed for sharding by session and by person).
+func (s *Store) SessionUser(ctx context.Context, id string, now time.Time) (*store.Session, *store.User, error) {
+	ss, err := s.SessionByID(ctx, id, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := s.UserByID(ctx, ss.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ss, u, nil
+}
+
 // DeleteSession ends a session.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	_, err := s.sessions().DeleteOne(ctx, bson.M{"_id": id})

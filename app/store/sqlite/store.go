@@ -53,7 +53,7 @@ type pools struct {
 	// Prepared on the reader pool: every request reads its session and
 	// its user. (modernc.org/sqlite v1.32 compiles the SQL again at each
 	// run even so; what this saves is database/sql's own work.)
-	sessionByID, userByID *sql.Stmt
+	sessionByID, userByID, sessionUser *sql.Stmt
 }
 
 // querier is what *sql.DB and *sql.Tx have in common, so that every query
@@ -115,7 +115,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	p := &pools{path: path, w: w, r: r}
 	s := &Store{db: p, rd: r, wr: w}
 	if p.sessionByID, err = r.PrepareContext(ctx, sessionByIDQuery); err == nil {
-		p.userByID, err = r.PrepareContext(ctx, userByIDQuery)
+		if p.userByID, err = r.PrepareContext(ctx, userByIDQuery); err == nil {
+			p.sessionUser, err = r.PrepareContext(ctx, sessionUserQuery)
+		}
 	}
 	if err != nil {
 		_ = s.Close(ctx)
@@ -209,7 +211,7 @@ func (s *Store) Close(ctx context.Context) error {
 		return nil
 	}
 	p := s.db
-	for _, st := range []*sql.Stmt{p.sessionByID, p.userByID} {
+	for _, st := range []*sql.Stmt{p.sessionByID, p.userByID, p.sessionUser} {
 		if st != nil {
 			_ = st.Close()
 		}

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"strings"
 	"time"
 
 	"kynangso/app/store"
@@ -177,6 +179,34 @@ func (s *Store) SessionByID(ctx context.Context, id string, now time.Time) (*sto
 		return nil, wrap("read session", err)
 	}
 	return ss, nil
+}
+
+var sessionUserQuery = "SELECT s.id, s.user_id, s.created, s.expires, " + userColsOfU +
+	" FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.expires >= ?"
+
+// userColsOfU is userCols of the users table aliased u.
+var userColsOfU = "u." + strings.ReplaceAll(userCols, ", ", ", u.")
+
+// SessionUser reads a live session with its user: one query instead of
+// two on every signed-in request.
+func (s *Store) SessionUser(ctx context.Context, id string, now time.Time) (*store.Session, *store.User, error) {
+	var row *sql.Row
+	if s.tx != nil {
+		row = s.tx.QueryRowContext(ctx, sessionUserQuery, id, ms(now))
+	} else {
+		row = s.db.sessionUser.QueryRowContext(ctx, id, ms(now))
+	}
+	ss, u := new(store.Session), new(store.User)
+	var created, expires, consentAt, uCreated, lastActive int64
+	err := row.Scan(&ss.ID, &ss.UserID, &created, &expires,
+		&u.ID, &u.Name, &u.NameFolded, &u.Phone, &u.PasswordHash, &u.Role, &u.Province, &u.Commune,
+		&u.TeamID, &u.Consent.Version, &consentAt, &uCreated, &lastActive)
+	if err != nil {
+		return nil, nil, wrap("read session", err)
+	}
+	ss.Created, ss.Expires = fromMS(created), fromMS(expires)
+	u.Consent.At, u.Created, u.LastActive = fromMS(consentAt), fromMS(uCreated), fromMS(lastActive)
+	return ss, u, nil
 }
 
 // DeleteSession ends a session.

@@ -150,6 +150,17 @@ func testSessions(t *testing.T, s store.Store) {
 	if _, err := s.SessionByID(ctx, "s1", t0.Add(2*time.Hour)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("an expired session is live: %v", err)
 	}
+	ss, su, err := s.SessionUser(ctx, "s1", t0.Add(time.Minute))
+	must(t, err)
+	if ss.ID != "s1" || su.ID != u.ID || su.Phone != u.Phone || su.Name != u.Name || !su.Created.Equal(t0) || !ss.Expires.Equal(t0.Add(time.Hour)) {
+		t.Errorf("SessionUser = %+v, %+v", ss, su)
+	}
+	if _, _, err := s.SessionUser(ctx, "s1", t0.Add(2*time.Hour)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("SessionUser of an expired session: %v", err)
+	}
+	if _, _, err := s.SessionUser(ctx, "nope", t0); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("SessionUser of no session: %v", err)
+	}
 	must(t, s.DeleteSession(ctx, "s2"))
 	if _, err := s.SessionByID(ctx, "s2", t0); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("deleted session: %v", err)
