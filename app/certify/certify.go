@@ -87,10 +87,7 @@ func (s *Service) Revoke(ctx context.Context, actor, code, reason, note string) 
 	}
 	var already bool
 	err := s.Store.Atomic(ctx, func(ctx context.Context, tx store.Store) error {
-		ct, err := tx.Certificate(ctx, code)
-		if errors.Is(err, store.ErrNotFound) {
-			return ErrNotFound
-		}
+		ct, err := certificate(ctx, tx, code)
 		if err != nil {
 			return err
 		}
@@ -127,6 +124,15 @@ func (s *Service) Revoke(ctx context.Context, actor, code, reason, note string) 
 	return err
 }
 
+// certificate reads a certificate, telling "no such" apart.
+func certificate(ctx context.Context, st store.Store, code string) (*store.Certificate, error) {
+	ct, err := st.Certificate(ctx, code)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	return ct, err
+}
+
 func isReason(r string) bool {
 	for _, x := range store.RevokeReasons {
 		if x == r {
@@ -144,10 +150,7 @@ func isReason(r string) bool {
 func (s *Service) Replace(ctx context.Context, actor, code, name string) (*store.Certificate, error) {
 	var out *store.Certificate
 	err := s.Store.Atomic(ctx, func(ctx context.Context, tx store.Store) error {
-		ct, err := tx.Certificate(ctx, code)
-		if errors.Is(err, store.ErrNotFound) {
-			return ErrNotFound
-		}
+		ct, err := certificate(ctx, tx, code)
 		if err != nil {
 			return err
 		}

@@ -3,8 +3,6 @@ package mongodb_test
 import (
 	"context"
 	"errors"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,26 +32,6 @@ func cutAt(n int) (context.Context, *[]string) {
 		}
 		return nil
 	}), &names
-}
-
-// together runs f on n goroutines at once and counts the true results.
-func together(n int, f func(i int) bool) int {
-	var wins atomic.Int32
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			if f(i) {
-				wins.Add(1)
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
-	return int(wins.Load())
 }
 
 func newUser(t *testing.T, s store.Store, phone string) *store.User {

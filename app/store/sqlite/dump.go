@@ -195,32 +195,9 @@ func (s *Store) loadRun(ctx context.Context, head, row string, rows [][]any) err
 const loadParams = 200
 
 // loadArgs returns the insert for r and its arguments. r.Value is a
-// pointer to its kind's type (a value is taken too).
+// pointer to its kind's type, as store.Record says.
 func loadArgs(r store.Record) (string, []any, error) {
 	switch v := r.Value.(type) {
-	case store.User:
-		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
-	case store.Team:
-		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
-	case store.Session:
-		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
-	case store.Progress:
-		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
-	case store.Attempt:
-		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
-	case store.Certificate:
-		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
-	case store.Verification:
-		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
-	case store.AuditEntry:
-		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
-	case store.Reset:
-		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
-	case store.SigningKey:
-		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
-	case store.SetupTokenRecord:
-		return loadArgs(store.Record{Kind: r.Kind, Value: &v})
-
 	case *store.User:
 		return insertUser, userArgs(v), nil
 	case *store.Team:

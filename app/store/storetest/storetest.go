@@ -731,81 +731,159 @@ func testDumpLoad(t *testing.T, s, empty store.Store) {
 	}
 }
 
+// together runs f on n goroutines released at once and counts the true
+// results.
+func together(n int, f func(i int) bool) int {
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if f(i) {
+				wins.Add(1)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return int(wins.Load())
+}
+
+func syncLen(m *sync.Map) int {
+	n := 0
+	m.Range(func(_, _ any) bool { n++; return true })
+	return n
+}
+
+// Everything that must happen once does, under concurrency (on FerretDB
+// too, whose conditional updates are a read then a write): one caller
+// wins, and every caller is given the winner's decision.
 func testConcurrency(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	const n = 6
-	together := func(f func(i int) bool) int {
-		var wins atomic.Int32
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if f(i) {
-					wins.Add(1)
-				}
-			}()
-		}
-		wg.Wait()
-		return int(wins.Load())
-	}
-	u := newUser(t, s, "0912345678", "an", "")
+	const n = 8
+	u := newUser(t, s, "0912000001", "an", "")
 	for round := range 3 {
 		a := newAttempt(t, s, u)
-		if w := together(func(i int) bool {
-			_, first, err := s.SubmitAttempt(ctx, graded(a, i%2 == 0))
-			if err != nil {
-				t.Error(err)
-			}
-			return first
-		}); w != 1 {
-			t.Errorf("round %d: an attempt was graded %d times", round, w)
-		}
-		course := fmt.Sprintf("c%d", round)
-		var codes sync.Map
-		if w := together(func(int) bool {
-			got, isNew, err := s.IssueCertificate(ctx, newCert(u, course, t0), t0)
+		var gradings sync.Map
+		if w := together(n, func(i int) bool {
+			g := graded(a, i%2 == 0)
+			g.At = t0.Add(time.Duration(i) * time.Second)
+			got, first, err := s.SubmitAttempt(ctx, g)
 			if err != nil {
 				t.Error(err)
 				return false
 			}
-			codes.Store(got.Code, true)
-			return isNew
+			gradings.Store(fmt.Sprint(got.Passed, got.At.UnixMilli()), true)
+			return first
 		}); w != 1 {
-			t.Errorf("round %d: %d certificates issued for one learner and course", round, w)
+			t.Errorf("round %d: an attempt was graded %d times", round, w)
 		}
-		var code string
-		nCodes := 0
-		codes.Range(func(k, _ any) bool { code = k.(string); nCodes++; return true })
-		if nCodes != 1 {
-			t.Errorf("round %d: callers were given %d different certificates", round, nCodes)
+		if k := syncLen(&gradings); k != 1 {
+			t.Errorf("round %d: callers were given %d different gradings", round, k)
 		}
-		if w := together(func(int) bool {
-			_, first, err := s.RevokeCertificate(ctx, &store.Revocation{Code: code, Reason: store.ReasonError, At: t0})
+
+		// n passes at once of one course: one certificate, given to all.
+		issueTogether := func(course string, at time.Time) (code string) {
+			var codes sync.Map
+			if w := together(n, func(int) bool {
+				got, isNew, err := s.IssueCertificate(ctx, newCert(u, course, at), at)
+				if err != nil {
+					t.Error(err)
+					return false
+				}
+				codes.Store(got.Code, true)
+				return isNew
+			}); w != 1 {
+				t.Errorf("round %d: %d certificates issued for one learner and course", round, w)
+			}
+			if k := syncLen(&codes); k != 1 {
+				t.Errorf("round %d: callers were given %d different certificates", round, k)
+			}
+			codes.Range(func(k, _ any) bool { code = k.(string); return false })
+			return code
+		}
+		course := fmt.Sprintf("c%d", round)
+		code := issueTogether(course, t0)
+
+		// Revoked with a replacement by several admins at once: one
+		// decision, one replacement.
+		var repl sync.Map
+		if w := together(n, func(int) bool {
+			next := newCert(u, course, t0.Add(time.Hour))
+			var err error
+			if next.StatusIndex, err = s.AllocateStatusIndex(ctx); err != nil {
+				t.Error(err)
+				return false
+			}
+			got, first, err := s.RevokeCertificate(ctx, &store.Revocation{Code: code, Reason: store.ReasonReplaced, At: t0.Add(time.Hour), Replacement: next})
 			if err != nil {
 				t.Error(err)
+				return false
 			}
+			repl.Store(got.Replacement.Code, true)
 			return first
 		}); w != 1 {
 			t.Errorf("round %d: revoked %d times", round, w)
 		}
+		if k := syncLen(&repl); k != 1 {
+			t.Errorf("round %d: callers were given %d different replacements", round, k)
+		}
+		if l, _ := s.CertificatesOf(ctx, u.ID); countCourse(l, course) != 2 {
+			t.Errorf("round %d: %d certificates for the course, want the revoked one and its replacement", round, countCourse(l, course))
+		}
+
+		// The replacement revoked without one, then passed again later
+		// by several requests at once: one certificate takes its place.
+		var held string
+		repl.Range(func(k, _ any) bool { held = k.(string); return false })
+		_, _, err := s.RevokeCertificate(ctx, &store.Revocation{Code: held, Reason: store.ReasonError, At: t0.Add(2 * time.Hour)})
+		must(t, err)
+		if again := issueTogether(course, t0.Add(3*time.Hour)); again == held {
+			t.Errorf("round %d: the revoked certificate came back", round)
+		}
 	}
-	seen := map[int]bool{}
-	var idx sync.Map
-	together(func(i int) bool {
-		n, err := s.AllocateStatusIndex(ctx)
+
+	// Status-list positions stay distinct when many learners pass at once.
+	var seen sync.Map
+	if dups := together(2*n, func(i int) bool {
+		v := newUser(t, s, fmt.Sprintf("09130000%02d", i), "v", "")
+		got, _, err := s.IssueCertificate(ctx, newCert(v, "c", t0), t0)
+		if err != nil {
+			t.Error(err)
+			return false
+		}
+		_, dup := seen.LoadOrStore(got.StatusIndex, true)
+		return dup
+	}); dups != 0 {
+		t.Errorf("%d certificates share a status-list position", dups)
+	}
+
+	// The setup link works for one person, however many try at once, and
+	// the winner's retry still works.
+	tok, err := s.SetupToken(ctx)
+	must(t, err)
+	var phones sync.Map
+	if w := together(n, func(i int) bool {
+		phone := fmt.Sprintf("09140000%02d", i)
+		ok, err := s.UseSetupToken(ctx, tok, phone)
 		if err != nil {
 			t.Error(err)
 		}
-		idx.Store(i, n)
-		return true
-	})
-	idx.Range(func(_, v any) bool {
-		if seen[v.(int)] {
-			t.Errorf("status index %d given twice", v)
+		if ok {
+			phones.Store(phone, true)
 		}
-		seen[v.(int)] = true
-		return true
+		return ok
+	}); w != 1 {
+		t.Fatalf("the setup token was used by %d people", w)
+	}
+	phones.Range(func(k, _ any) bool {
+		if ok, _ := s.UseSetupToken(ctx, tok, k.(string)); !ok {
+			t.Error("the winner's retry is refused")
+		}
+		return false
 	})
 }
 
