@@ -22,6 +22,7 @@ const (
 type pager struct {
 	store.Page
 	N          int   // page number, from 1
+	Of         int   // pages in all; 0 when not counted
 	Total      int64 // records in all; -1 when not counted
 	Prev, Next string
 	path       string
@@ -36,8 +37,7 @@ func pageOf(c *fiber.Ctx, total int64, size int) *pager {
 		n = 1
 	}
 	if total >= 0 {
-		last := max(1, int((total+int64(size)-1)/int64(size)))
-		n = min(n, last)
+		n = min(n, max(1, int((total+int64(size)-1)/int64(size))))
 	}
 	q := url.Values{}
 	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
@@ -46,6 +46,9 @@ func pageOf(c *fiber.Ctx, total int64, size int) *pager {
 		}
 	})
 	p := &pager{Page: store.Page{Limit: size, Offset: (n - 1) * size}, N: n, Total: total, path: c.Path(), query: q}
+	if total >= 0 {
+		p.Of = max(1, int((total+int64(size)-1)/int64(size)))
+	}
 	if n > 1 {
 		p.Prev = p.link(n - 1)
 	}

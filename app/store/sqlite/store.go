@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/libc"
@@ -51,9 +52,30 @@ type pools struct {
 	path string
 	w, r *sql.DB
 	// Prepared on the reader pool: every request reads its session and
-	// its user. (modernc.org/sqlite v1.32 compiles the SQL again at each
-	// run even so; what this saves is database/sql's own work.)
+	// its user.
 	sessionByID, userByID, sessionUser *sql.Stmt
+	// reads counts the queries sent to the reader pool, so tests can show
+	// that a page's work does not grow with the data (Reads).
+	reads atomic.Int64
+}
+
+// Reads is the number of queries sent to the reader pool so far.
+func (s *Store) Reads() int64 { return s.db.reads.Load() }
+
+// countedReads is the reader pool, counting what it is sent.
+type countedReads struct {
+	*sql.DB
+	n *atomic.Int64
+}
+
+func (c countedReads) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	c.n.Add(1)
+	return c.DB.QueryContext(ctx, query, args...)
+}
+
+func (c countedReads) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	c.n.Add(1)
+	return c.DB.QueryRowContext(ctx, query, args...)
 }
 
 // querier is what *sql.DB and *sql.Tx have in common, so that every query
@@ -113,7 +135,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
 	p := &pools{path: path, w: w, r: r}
-	s := &Store{db: p, rd: r, wr: w}
+	s := &Store{db: p, rd: countedReads{r, &p.reads}, wr: w}
 	if p.sessionByID, err = r.PrepareContext(ctx, sessionByIDQuery); err == nil {
 		if p.userByID, err = r.PrepareContext(ctx, userByIDQuery); err == nil {
 			p.sessionUser, err = r.PrepareContext(ctx, sessionUserQuery)

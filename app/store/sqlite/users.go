@@ -46,6 +46,7 @@ func (s *Store) UserByID(ctx context.Context, id string) (*store.User, error) {
 	if s.tx != nil {
 		err = scanUser(s.tx.QueryRowContext(ctx, userByIDQuery, id), u)
 	} else {
+		s.db.reads.Add(1)
 		err = scanUser(s.db.userByID.QueryRowContext(ctx, id), u)
 	}
 	if err != nil {
@@ -173,6 +174,7 @@ func (s *Store) SessionByID(ctx context.Context, id string, now time.Time) (*sto
 	if s.tx != nil {
 		err = scanSession(s.tx.QueryRowContext(ctx, sessionByIDQuery, id, ms(now)), ss)
 	} else {
+		s.db.reads.Add(1)
 		err = scanSession(s.db.sessionByID.QueryRowContext(ctx, id, ms(now)), ss)
 	}
 	if err != nil {
@@ -194,6 +196,7 @@ func (s *Store) SessionUser(ctx context.Context, id string, now time.Time) (*sto
 	if s.tx != nil {
 		row = s.tx.QueryRowContext(ctx, sessionUserQuery, id, ms(now))
 	} else {
+		s.db.reads.Add(1)
 		row = s.db.sessionUser.QueryRowContext(ctx, id, ms(now))
 	}
 	ss, u := new(store.Session), new(store.User)
