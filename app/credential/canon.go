@@ -2,10 +2,13 @@ package credential
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/piprate/json-gold/ld"
@@ -77,6 +80,9 @@ func canonicalize(doc map[string]any) ([]byte, error) {
 	ds, err := proc.ToRDF(expanded, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%w: JSON-LD to RDF: %v", ErrMalformed, err)
+	}
+	if err := checkBlankNodes(ds.(*ld.RDFDataset)); err != nil {
+		return nil, err
 	}
 	opts.Format = "application/n-quads"
 	out, err := ld.NewJsonLdApi().Normalize(ds.(*ld.RDFDataset), opts)
@@ -183,4 +189,98 @@ func toMap(v any) (map[string]any, error) {
 	}
 	var m map[string]any
 	return m, json.Unmarshal(b, &m)
+}
+
+// Canonicalisation (RDFC-1.0, URDNA2015) is quick while every blank node
+// is told apart by its own quads (its "first-degree hash"). Blank nodes
+// that share one send it into the "n-degree" step, which tries every
+// order of the look-alikes among their neighbours, recursively: two
+// identical objects with ten identical children each (about 2 KB) take
+// minutes. json-gold has neither a deadline nor a cap on that step, so
+// the dataset is measured first and refused when that step could grow:
+// more than maxBlankNodes blank nodes, or more than maxSharedBlankNodes
+// that share a first-degree hash. Digital Bazaar's rdf-canonize bounds the
+// same step by default (maxWorkFactor 1: as many n-degree hashes as there
+// are shared blank nodes, which also refuses any look-alikes with
+// look-alike neighbours). The credentials and status lists this package
+// signs have at most a handful of blank nodes, none alike.
+const (
+	maxBlankNodes       = 64
+	maxSharedBlankNodes = 4
+)
+
+func checkBlankNodes(ds *ld.RDFDataset) error {
+	// As json-gold's Normalize gathers them: the graph is the dataset's
+	// key, a quad is listed once per blank node position it fills.
+	quadsOf := map[string][]rdfQuad{}
+	for name, quads := range ds.Graphs {
+		var g ld.Node
+		if strings.HasPrefix(name, "_:") {
+			g = ld.NewBlankNode(name)
+		} else if name != "" && name != "@default" {
+			g = ld.NewIRI(name)
+		}
+		for _, q := range quads {
+			for _, n := range []ld.Node{q.Subject, q.Object, g} {
+				if n != nil && ld.IsBlankNode(n) {
+					quadsOf[n.GetValue()] = append(quadsOf[n.GetValue()], rdfQuad{q.Subject, q.Predicate, q.Object, g})
+				}
+			}
+			if len(quadsOf) > maxBlankNodes {
+				return fmt.Errorf("%w: more than %d blank nodes (objects without an id)", ErrMalformed, maxBlankNodes)
+			}
+		}
+	}
+	byHash := map[[32]byte]int{}
+	for id, quads := range quadsOf {
+		byHash[firstDegreeHash(id, quads)]++
+	}
+	shared := 0
+	for _, n := range byHash {
+		if n > 1 {
+			shared += n
+		}
+	}
+	if shared > maxSharedBlankNodes {
+		return fmt.Errorf("%w: %d objects without an id that look alike (at most %d accepted)", ErrMalformed, shared, maxSharedBlankNodes)
+	}
+	return nil
+}
+
+// rdfQuad is a quad with its graph name.
+type rdfQuad struct{ s, p, o, g ld.Node }
+
+// firstDegreeHash follows RDFC-1.0's Hash First Degree Quads: the quads
+// that mention the blank node id, with id written _:a and every other
+// blank node _:z, sorted and hashed. The serialisation is not N-Quads but
+// is as unambiguous, so it groups blank nodes the way canonicalisation
+// will.
+func firstDegreeHash(id string, quads []rdfQuad) [32]byte {
+	term := func(n ld.Node) string {
+		switch {
+		case n == nil:
+			return ""
+		case ld.IsBlankNode(n):
+			if n.GetValue() == id {
+				return "b:a"
+			}
+			return "b:z"
+		case ld.IsIRI(n):
+			return "i:" + n.GetValue()
+		}
+		if l, ok := n.(ld.Literal); ok {
+			return "l:" + strconv.Quote(l.Value) + "^" + l.Datatype + "@" + l.Language
+		}
+		if l, ok := n.(*ld.Literal); ok {
+			return "l:" + strconv.Quote(l.Value) + "^" + l.Datatype + "@" + l.Language
+		}
+		return "?:" + n.GetValue()
+	}
+	lines := make([]string, len(quads))
+	for i, q := range quads {
+		lines[i] = strconv.Quote(term(q.s)) + " " + strconv.Quote(term(q.p)) + " " +
+			strconv.Quote(term(q.o)) + " " + strconv.Quote(term(q.g))
+	}
+	sort.Strings(lines)
+	return sha256.Sum256([]byte(strings.Join(lines, "\n")))
 }

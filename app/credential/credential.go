@@ -147,7 +147,21 @@ type (
 
 // Sign returns the signed OpenBadgeCredential JSON for in, issued by the
 // current key.
-func (k *Keyring) Sign(in Issue) ([]byte, error) {
+func (k *Keyring) Sign(in Issue) ([]byte, error) { return signIssue(in, k.current()) }
+
+// SignWith is Sign with the key whose did:key is issuerDID (see
+// IssuerDIDs): the same Issue and key give the same document, byte for
+// byte (Ed25519 signatures are deterministic), so a credential an older
+// key issued can be rebuilt to compare with one presented.
+func (k *Keyring) SignWith(issuerDID string, in Issue) ([]byte, error) {
+	key := k.byDID(issuerDID)
+	if key == nil {
+		return nil, fmt.Errorf("%w: %s is not in the keyring", ErrUnknownKey, shortDID(issuerDID))
+	}
+	return signIssue(in, key)
+}
+
+func signIssue(in Issue, key *signingKey) ([]byte, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
@@ -165,7 +179,6 @@ func (k *Keyring) Sign(in Issue) ([]byte, error) {
 	if name == "" {
 		name = a.Name
 	}
-	key := k.current()
 	vc := vcJSON{
 		Context: []string{ContextCredentialsV2, ContextOpenBadges},
 		ID:      in.CredentialURL,

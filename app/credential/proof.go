@@ -73,40 +73,9 @@ func prove(unsecured any, key *signingKey, created time.Time) (*dataIntegrityPro
 // object, which it does not modify), made by a key of issuer. The key is
 // resolved from the did:key itself, without any network.
 func checkProof(doc map[string]any, issuer string) error {
-	raw, ok := doc["proof"].(map[string]any)
-	if !ok {
-		return fmt.Errorf("%w: no proof, or more than one", ErrMalformed)
-	}
-	if _, ok := raw["@context"]; ok {
-		return fmt.Errorf("%w: proof has its own @context", ErrMalformed)
-	}
-	var p dataIntegrityProof
-	if err := remarshal(raw, &p); err != nil {
-		return fmt.Errorf("%w: proof: %v", ErrMalformed, err)
-	}
-	if p.Type != proofType || p.Cryptosuite != cryptosuite {
-		return fmt.Errorf("%w: proof is %s/%s, want %s/%s", ErrMalformed, p.Type, p.Cryptosuite, proofType, cryptosuite)
-	}
-	if p.ProofPurpose != "assertionMethod" {
-		return fmt.Errorf("%w: proofPurpose %q, want assertionMethod", ErrMalformed, p.ProofPurpose)
-	}
-	if p.Created != "" {
-		if _, err := time.Parse(time.RFC3339, p.Created); err != nil {
-			return fmt.Errorf("%w: proof created: %v", ErrMalformed, err)
-		}
-	}
-	did, pub, err := parseVerificationMethod(p.VerificationMethod)
+	p, pub, sig, err := readProof(doc, issuer)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUnknownKey, err)
-	}
-	// did:key documents hold exactly one key, so "a key the issuer names"
-	// means the verification method's DID is the issuer id.
-	if did != issuer {
-		return fmt.Errorf("%w: signed by %s but issuer is %q", ErrUnknownKey, shortDID(did), issuer)
-	}
-	sig, err := decodeProofValue(p.ProofValue)
-	if err != nil {
-		return fmt.Errorf("%w: proofValue: %v", ErrMalformed, err)
+		return err
 	}
 	unsecured := make(map[string]any, len(doc))
 	for k, v := range doc {
@@ -122,6 +91,46 @@ func checkProof(doc map[string]any, issuer string) error {
 		return ErrBadSignature
 	}
 	return nil
+}
+
+// readProof reads and checks everything about doc's proof that costs
+// nothing: its fields, and that its key is the issuer's.
+func readProof(doc map[string]any, issuer string) (p dataIntegrityProof, pub ed25519.PublicKey, sig []byte, err error) {
+	raw, ok := doc["proof"].(map[string]any)
+	if !ok {
+		return p, nil, nil, fmt.Errorf("%w: no proof, or more than one", ErrMalformed)
+	}
+	if _, ok := raw["@context"]; ok {
+		return p, nil, nil, fmt.Errorf("%w: proof has its own @context", ErrMalformed)
+	}
+	if err := remarshal(raw, &p); err != nil {
+		return p, nil, nil, fmt.Errorf("%w: proof: %v", ErrMalformed, err)
+	}
+	if p.Type != proofType || p.Cryptosuite != cryptosuite {
+		return p, nil, nil, fmt.Errorf("%w: proof is %s/%s, want %s/%s", ErrMalformed, p.Type, p.Cryptosuite, proofType, cryptosuite)
+	}
+	if p.ProofPurpose != "assertionMethod" {
+		return p, nil, nil, fmt.Errorf("%w: proofPurpose %q, want assertionMethod", ErrMalformed, p.ProofPurpose)
+	}
+	if p.Created != "" {
+		if _, err := time.Parse(time.RFC3339, p.Created); err != nil {
+			return p, nil, nil, fmt.Errorf("%w: proof created: %v", ErrMalformed, err)
+		}
+	}
+	did, pub, err := parseVerificationMethod(p.VerificationMethod)
+	if err != nil {
+		return p, nil, nil, fmt.Errorf("%w: %v", ErrUnknownKey, err)
+	}
+	// did:key documents hold exactly one key, so "a key the issuer names"
+	// means the verification method's DID is the issuer id.
+	if did != issuer {
+		return p, nil, nil, fmt.Errorf("%w: signed by %s but issuer is %q", ErrUnknownKey, shortDID(did), issuer)
+	}
+	sig, err = decodeProofValue(p.ProofValue)
+	if err != nil {
+		return p, nil, nil, fmt.Errorf("%w: proofValue: %v", ErrMalformed, err)
+	}
+	return p, pub, sig, nil
 }
 
 func decodeProofValue(v string) ([]byte, error) {

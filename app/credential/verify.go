@@ -32,29 +32,68 @@ type looseVC struct {
 	CredentialStatus  json.RawMessage `json:"credentialStatus"`
 }
 
-func verify(raw []byte, statusList StatusListFunc, now time.Time) (*Verified, error) {
+// Claimed is what a credential says about itself, read without checking
+// its proof.
+type Claimed struct {
+	ID          string // the credential's id
+	Issuer      string // the issuer's id, the did:key of the proof's key
+	SubjectName string // credentialSubject.name
+}
+
+// Claims reads a document's id, issuer and holder name after the checks
+// Verify makes that cost nothing: size, JSON, shape, a VC Data Model 2.0
+// credential, a single eddsa-rdfc-2022 proof by a key of the issuer. It
+// canonicalises nothing and checks no signature, so it answers in time
+// linear in the document; its errors are those Verify would give. A
+// verifier that can rebuild the credentials it issued compares with its
+// own before anything costly (see Keyring.Verify for the rest).
+func Claims(doc []byte) (*Claimed, error) {
+	_, vc, issuer, err := read(doc)
+	if err != nil {
+		return nil, err
+	}
+	var subj struct {
+		Name string `json:"name"`
+	}
+	_ = json.Unmarshal(vc.CredentialSubject, &subj)
+	return &Claimed{ID: vc.ID, Issuer: issuer.ID, SubjectName: subj.Name}, nil
+}
+
+// read makes the cheap checks of a document and returns it parsed.
+func read(raw []byte) (map[string]any, *looseVC, *profileJSON, error) {
 	if len(raw) > maxDocBytes {
-		return nil, fmt.Errorf("%w: larger than %d bytes", ErrMalformed, maxDocBytes)
+		return nil, nil, nil, fmt.Errorf("%w: larger than %d bytes", ErrMalformed, maxDocBytes)
 	}
 	var doc map[string]any
 	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return nil, nil, nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	if err := checkShape(doc, 0, new(int)); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	var vc looseVC
 	if err := json.Unmarshal(raw, &vc); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return nil, nil, nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	if len(vc.Context) == 0 || vc.Context[0] != ContextCredentialsV2 || !slices.Contains(vc.Type, "VerifiableCredential") {
-		return nil, fmt.Errorf("%w: not a VC Data Model 2.0 credential", ErrMalformed)
+		return nil, nil, nil, fmt.Errorf("%w: not a VC Data Model 2.0 credential", ErrMalformed)
 	}
 	var issuer profileJSON
 	if json.Unmarshal(vc.Issuer, &issuer.ID) != nil {
 		if err := json.Unmarshal(vc.Issuer, &issuer); err != nil {
-			return nil, fmt.Errorf("%w: issuer: %v", ErrMalformed, err)
+			return nil, nil, nil, fmt.Errorf("%w: issuer: %v", ErrMalformed, err)
 		}
+	}
+	if _, _, _, err := readProof(doc, issuer.ID); err != nil {
+		return nil, nil, nil, err
+	}
+	return doc, &vc, &issuer, nil
+}
+
+func verify(raw []byte, statusList StatusListFunc, now time.Time) (*Verified, error) {
+	doc, vc, issuer, err := read(raw)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkProof(doc, issuer.ID); err != nil {
 		return nil, err
@@ -62,7 +101,6 @@ func verify(raw []byte, statusList StatusListFunc, now time.Time) (*Verified, er
 	did := issuer.ID
 	v := &Verified{ID: vc.ID, Types: vc.Type, Name: vc.Name, Issuer: did, IssuerName: issuer.Name,
 		VerificationMethod: did + "#" + strings.TrimPrefix(did, "did:key:")}
-	var err error
 	if v.ValidFrom, err = time.Parse(time.RFC3339, vc.ValidFrom); err != nil {
 		return nil, fmt.Errorf("%w: validFrom: %v", ErrMalformed, err)
 	}

@@ -1,7 +1,10 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -28,10 +31,17 @@ func listID(did string) string {
 	return id
 }
 
-// signCredential signs ct under the holder name given: the full name for
+// signCredential signs ct under the holder name given (the full name for
 // the holder's own copy, the name as the verification page shows it for
-// the public one.
+// the public one) with the current key.
 func (s *Server) signCredential(ct *store.Certificate, holder string) ([]byte, error) {
+	return s.signCredentialWith(ct, holder, s.keys.IssuerDID())
+}
+
+// signCredentialWith signs ct with the key whose did:key is did, pointing
+// at that key's status list. The same certificate, name and key give the
+// same document byte for byte.
+func (s *Server) signCredentialWith(ct *store.Certificate, holder, did string) ([]byte, error) {
 	co := s.courses.Get(ct.Course)
 	ach := credential.Achievement{
 		ID: s.cfg.BaseURL + "/courses/" + ct.Course, Name: ct.Course, Type: "Course", Language: "vi",
@@ -44,14 +54,14 @@ func (s *Server) signCredential(ct *store.Certificate, holder string) ([]byte, e
 	if ach.Criteria == "" || ach.Description == "" {
 		ach.Criteria, ach.Description = ach.Name, ach.Name
 	}
-	return s.keys.Sign(credential.Issue{
+	return s.keys.SignWith(did, credential.Issue{
 		CredentialURL: s.verifyURL(ct.Code),
 		Subject:       credential.Subject{Name: holder},
 		Achievement:   ach,
 		IssuedAt:      ct.IssuedAt,
 		IssuerName:    s.msgs.T("vi", "app.name"),
 		IssuerURL:     s.cfg.BaseURL,
-		StatusListURL: s.statusListURL(s.keys.IssuerDID()),
+		StatusListURL: s.statusListURL(did),
 		StatusIndex:   ct.StatusIndex,
 	})
 }
@@ -75,13 +85,15 @@ func (s *Server) credentialJSON(c *fiber.Ctx) error {
 }
 
 // myCredential is the holder's own copy, with the full name, to present
-// to an employer or keep in a wallet.
+// to an employer or keep in a wallet. The team leader and admins who may
+// open the certificate get the public credential: the name as the holder
+// chose to show it, never her full-name copy.
 func (s *Server) myCredential(c *fiber.Ctx) error {
 	ct, err := s.certParam(c)
 	if err != nil {
 		return err
 	}
-	return s.sendCredential(c, ct, holderName(ct, true))
+	return s.sendCredential(c, ct, holderName(ct, ct.UserID != "" && ct.UserID == user(c).ID))
 }
 
 func (s *Server) sendCredential(c *fiber.Ctx, ct *store.Certificate, holder string) error {
@@ -136,6 +148,12 @@ func (s *Server) jwks(c *fiber.Ctx) error {
 // verifyCredential is the platform's own check of a credential someone
 // holds: its signature, that this platform issued it, and its revocation
 // status, read straight from the database rather than over the network.
+//
+// Canonicalising a document costs time that can grow steeply with its
+// shape, so the posted document never is: what it claims is read cheaply
+// (issuer, id), the credential is rebuilt from the certificate that id
+// names, and only when the two are the same JSON is the proof checked, on
+// our own document.
 func (s *Server) verifyCredential(c *fiber.Ctx) error {
 	body := c.Body()
 	if len(body) == 0 {
@@ -149,7 +167,11 @@ func (s *Server) verifyCredential(c *fiber.Ctx) error {
 		}
 		return nil, credential.ErrStatusList
 	}
-	v, err := s.keys.Verify(body, statusList)
+	ours, err := s.issuedCredential(c, body)
+	var v *credential.Verified
+	if err == nil {
+		v, err = s.keys.Verify(ours, statusList)
+	}
 	if err != nil {
 		reason := "invalid"
 		switch {
@@ -165,4 +187,66 @@ func (s *Server) verifyCredential(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusUnprocessableEntity).JSON(fiber.Map{"verified": false, "reason": reason, "detail": err.Error()})
 	}
 	return c.JSON(fiber.Map{"verified": true, "id": v.ID, "holder": v.SubjectName, "achievement": v.AchievementName, "issuer": v.Issuer, "valid_from": v.ValidFrom})
+}
+
+// issuedCredential returns the credential this platform issued that
+// posted claims to be, rebuilt from the certificate, if posted is that
+// credential (the same JSON, whatever the key order and spacing); else an
+// error saying why not, without any costly work: one parse of posted, one
+// certificate read, one signature of ours.
+func (s *Server) issuedCredential(c *fiber.Ctx, posted []byte) ([]byte, error) {
+	claimed, err := credential.Claims(posted)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(s.keys.IssuerDIDs(), claimed.Issuer) {
+		return nil, fmt.Errorf("%w: issuer %.28s… is not one of this platform's keys", credential.ErrUnknownKey, claimed.Issuer)
+	}
+	notOurs := fmt.Errorf("%w: not a credential this platform issued, or altered since", credential.ErrBadSignature)
+	prefix := s.cfg.BaseURL + "/v/"
+	if !strings.HasPrefix(claimed.ID, prefix) {
+		return nil, notOurs
+	}
+	code, err := certcode.Parse(strings.TrimPrefix(claimed.ID, prefix))
+	if err != nil || s.verifyURL(code) != claimed.ID {
+		return nil, notOurs
+	}
+	ct, err := s.store.Certificate(c.UserContext(), code)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notOurs
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ct.Holder == "" && ct.Status == store.CertRevoked {
+		// Withdrawn at the holder's request and her name erased: whatever
+		// name the document gives can no longer be compared, and the
+		// certificate it names is revoked.
+		return nil, credential.ErrRevoked
+	}
+	// The holder's copy names her in full, the public one as she chose
+	// to show it; either may be presented.
+	masked := *ct
+	masked.ShowFullName = false
+	if n := claimed.SubjectName; n != holderName(ct, true) && n != holderName(&masked, false) {
+		return nil, notOurs
+	}
+	ours, err := s.signCredentialWith(ct, claimed.SubjectName, claimed.Issuer)
+	if err != nil {
+		return nil, err
+	}
+	if !sameJSON(posted, ours) {
+		return nil, notOurs
+	}
+	return ours, nil
+}
+
+// sameJSON reports whether a and b are the same JSON value, whatever the
+// order of keys and the spacing.
+func sameJSON(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }

@@ -1,7 +1,10 @@
 package web
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,11 +68,16 @@ func (s *Server) check(c *fiber.Ctx, typed, channel string) (*verification, erro
 		}
 	}
 	v.Holder = holderName(ct, false)
-	if err := s.store.RecordVerification(c.UserContext(), &store.Verification{ID: store.NewID(), Code: ct.Code, Channel: channel, At: s.now()}); err != nil {
-		return nil, err
+	if channel != unrecorded {
+		if err := s.store.RecordVerification(c.UserContext(), &store.Verification{ID: store.NewID(), Code: ct.Code, Channel: channel, At: s.now()}); err != nil {
+			return nil, err
+		}
 	}
 	return v, nil
 }
+
+// unrecorded is the channel of a check that its caller records itself.
+const unrecorded = ""
 
 func (s *Server) verifyForm(c *fiber.Ctx) error {
 	if code := strings.TrimSpace(c.Query("code")); code != "" {
@@ -120,10 +128,48 @@ func (s *Server) issuerLine(ct *store.Certificate) string {
 	return strings.Join(parts, " — ")
 }
 
+// Names compared with one certificate's a day, whoever types them: enough
+// for the few employers a holder shows her paper to, too few to find the
+// name behind a masked one ("Nguyễn V. A.") by trying common names. Only
+// a name not yet tried that day counts: typing the same name again learns
+// nothing new. The counts are in the database, so they hold across
+// instances.
+const (
+	nameCheckLimit  = 5
+	nameCheckWindow = 24 * time.Hour
+)
+
+// nameCheckAllowed counts a check of typed against certificate code and
+// reports whether it may be answered, and if not, when it may again.
+// Counts come first and checks after, so parallel requests cannot all
+// slip in under the limit.
+func (s *Server) nameCheckAllowed(c *fiber.Ctx, code, typed string) (bool, time.Duration, error) {
+	ctx, now := c.UserContext(), s.now()
+	key := "namecheck:" + code
+	retry := now.Truncate(nameCheckWindow).Add(nameCheckWindow).Sub(now)
+	n, err := s.store.Hits(ctx, key, nameCheckWindow, now)
+	if err != nil || n > nameCheckLimit {
+		return false, retry, err
+	}
+	// Names that compare the same way are one guess (see namesMatch).
+	sum := sha256.Sum256([]byte(strings.ToLower(forms.Clean(typed))))
+	tried, err := s.store.Hit(ctx, key+":"+hex.EncodeToString(sum[:16]), nameCheckWindow, now)
+	if err != nil {
+		return false, retry, err
+	}
+	if tried == 1 {
+		if n, err = s.store.Hit(ctx, key, nameCheckWindow, now); err != nil {
+			return false, retry, err
+		}
+	}
+	return n <= nameCheckLimit, retry, nil
+}
+
 // verifyName lets an employer check the name printed on the paper without
-// the page ever revealing the name.
+// the page ever revealing the name. Each check is in the holder's
+// verification log.
 func (s *Server) verifyName(c *fiber.Ctx) error {
-	v, err := s.check(c, c.Params("code"), "page")
+	v, err := s.check(c, c.Params("code"), unrecorded)
 	if err != nil {
 		return err
 	}
@@ -131,6 +177,19 @@ func (s *Server) verifyName(c *fiber.Ctx) error {
 	if v.Cert == nil || typed == "" || len([]rune(typed)) > 200 {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.showVerification(c, v, "empty", "")
+	}
+	if !v.Cert.ShowFullName { // else the page shows the name anyway
+		ok, retry, err := s.nameCheckAllowed(c, v.Cert.Code, typed)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(retry.Seconds())+1))
+			return fail(fiber.StatusTooManyRequests, "verify.name.limit")
+		}
+	}
+	if err := s.store.RecordVerification(c.UserContext(), &store.Verification{ID: store.NewID(), Code: v.Cert.Code, Channel: "name_check", At: s.now()}); err != nil {
+		return err
 	}
 	res := "no"
 	if namesMatch(typed, v.Cert.Holder) {
