@@ -60,7 +60,11 @@ func start(ctx context.Context, cfg *config.Config, log *slog.Logger, exclusive 
 	}
 	if p.Keys, err = credential.Open(ctx, p.Store, secret, opt); err != nil {
 		p.Close()
-		return nil, fmt.Errorf("signing keys: %w", err)
+		err = fmt.Errorf("signing keys: %w", err)
+		if cfg.MongoURI == "" {
+			err = dataFolderError(cfg.DataDir, err)
+		}
+		return nil, err
 	}
 	p.App, err = web.New(web.Deps{Config: cfg, Store: p.Store, Courses: cat, Keys: p.Keys, Log: log})
 	if err != nil {
@@ -100,6 +104,9 @@ func Run(ctx context.Context, args []string) error {
 	}
 	defer p.Close()
 	if err := printSetupLink(ctx, p, false); err != nil {
+		if cfg.MongoURI == "" {
+			err = dataFolderError(cfg.DataDir, err)
+		}
 		return err
 	}
 	go upkeep(ctx, p)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"kynangso/app/config"
 	"kynangso/app/store"
@@ -38,21 +39,30 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, exclus
 		return st, nil, err
 	}
 	if err := privateDir(cfg.DataDir); err != nil {
-		return nil, nil, err
+		return nil, nil, dataFolderError(cfg.DataDir, err)
 	}
 	var unlock func()
 	if exclusive {
 		var err error
 		if unlock, err = lockDir(cfg.DataDir); err != nil {
-			return nil, nil, err
+			return nil, nil, dataFolderError(cfg.DataDir, err)
 		}
+	}
+	if err := writable(cfg.DataDir); err != nil {
+		if unlock != nil {
+			unlock()
+		}
+		if e := dataFolderError(cfg.DataDir, err); e != err {
+			return nil, nil, e
+		}
+		return nil, nil, fmt.Errorf("the data folder %s cannot be written (%v): check the disk and the folder, or set KNS_DATA_DIR to another folder, then start again", cfg.DataDir, err)
 	}
 	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, dbFile))
 	if err != nil {
 		if unlock != nil {
 			unlock()
 		}
-		return nil, nil, fmt.Errorf("embedded database: %w", err)
+		return nil, nil, dataFolderError(cfg.DataDir, fmt.Errorf("embedded database: %w", err))
 	}
 	if exclusive && carryOver != nil {
 		if err := carryOver(ctx, cfg, log, st); err != nil {
@@ -74,6 +84,59 @@ func privateDir(dir string) error {
 		return fmt.Errorf("data folder: %w", err)
 	}
 	return nil
+}
+
+// writable writes a little to the data folder and makes sure it reached
+// the disk, so that a full disk or a folder this program may not write is
+// told in one clear line before the database would say it its own way.
+func writable(dir string) error {
+	f, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(make([]byte, 64<<10))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// dataFolderError says in one line what is wrong with the data folder
+// and what to do, when err is the disk being full, the folder being
+// read-only or not this program's to write, or not a folder at all;
+// other errors are returned as they are.
+func dataFolderError(dir string, err error) error {
+	has := func(s string) bool { return strings.Contains(strings.ToLower(err.Error()), s) }
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT), errors.Is(err, syscall.EFBIG), has("disk is full"):
+		return fmt.Errorf("the disk of the data folder %s is full (%s): free some space on it, or set KNS_DATA_DIR to a folder on a disk with room, then start again", dir, reason(err))
+	case errors.Is(err, syscall.EROFS), has("readonly database"):
+		return fmt.Errorf("the data folder %s is on a read-only file system (%s): make it writable, or set KNS_DATA_DIR to a folder that is, then start again", dir, reason(err))
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
+		return fmt.Errorf("this program (user id %d) may not write to the data folder %s (%s): give it write access to the folder, or set KNS_DATA_DIR to one it may write, then start again", os.Geteuid(), dir, reason(err))
+	case errors.Is(err, syscall.ENOTDIR):
+		return fmt.Errorf("the data folder %s is not a folder (%s): set KNS_DATA_DIR to a folder, or move what is in the way, then start again", dir, reason(err))
+	case errors.Is(err, syscall.EISDIR):
+		return fmt.Errorf("the data folder %s holds a folder where the database file %s should be: move it away, then start again", dir, dbFile)
+	case has("disk i/o error"):
+		return fmt.Errorf("the data folder %s cannot be written (disk I/O error): check that its disk has room and is not read-only or failing, then start again", dir)
+	}
+	return err
+}
+
+// reason is the system's own word for err ("no space left on device").
+func reason(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno.Error()
+	}
+	return err.Error()
 }
 
 // carryOver, when linked in, moves an earlier version's data folder over
@@ -116,14 +179,14 @@ func secretKey(cfg *config.Config) ([]byte, error) {
 	secret := hex.EncodeToString(raw)
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("make %s: %w", name, err)
+		return nil, dataFolderError(cfg.DataDir, fmt.Errorf("make %s: %w", name, err))
 	}
 	if _, err := f.WriteString(secret + "\n"); err != nil {
 		f.Close()
-		return nil, err
+		return nil, dataFolderError(cfg.DataDir, err)
 	}
 	if err := f.Close(); err != nil {
-		return nil, err
+		return nil, dataFolderError(cfg.DataDir, err)
 	}
 	return []byte(secret), nil
 }

@@ -31,6 +31,10 @@ var (
 // unexpected once and renders the error in the person's language, as JSON
 // for the API.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	// fasthttp answers some requests (a body too large, headers too
+	// large, a timeout) here, without the router or any middleware.
+	s.securityHeaders(&c.Response().Header)
+	s.hostCookies(c)
 	var e *Error
 	var fe *fiber.Error
 	switch {

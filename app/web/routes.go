@@ -10,14 +10,15 @@ import (
 func (s *Server) routes(app *fiber.App) {
 	// A bug in one handler must cost one request a 500, not the server.
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
-	app.Use(securityHeaders)
+	s.protectAll(app)
+	app.Use(s.withHostCookies)
 	app.Use(s.keepPublicPages())
 	// Slow 3G is the rule for our readers: text goes out compressed. The
 	// fastest level: on a 2-core server the default level cost a sixth of
 	// a page's CPU for a few percent fewer bytes.
 	app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 	app.Get("/healthz", s.healthz)
-	app.Get("/readyz", s.readyz)
+	app.Get("/readyz", s.readyz())
 	app.Get("/static/*", s.staticFile)
 	app.Get("/favicon.ico", s.favicon)
 	app.Get("/sw.js", s.fixedFile("sw.js", "text/javascript; charset=utf-8"))
@@ -39,7 +40,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/certificates/:code/qr.svg", s.certificateQRSVG)
 	app.Get("/join/:code/qr.png", s.joinQR)
 
-	app.Use(s.withSession, s.withCSRF)
+	app.Use(s.withSession(), s.withCSRF)
 
 	app.Get("/", s.home)
 	app.Get("/register", s.registerForm)
