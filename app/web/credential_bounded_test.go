@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +83,23 @@ func TestCredentialBombIsRefusedQuickly(t *testing.T) {
 	compact, _ := json.Marshal(m) // keys sorted, no spacing
 	if r := verifyCred(t, c, string(compact)); r["verified"] != true {
 		t.Errorf("our credential, re-serialised: %v", r)
+	}
+}
+
+// A credential issued before its certificate was re-issued under a
+// corrected name is not the document the platform would sign today; its
+// own proof is checked, and it reads as revoked, not as a forgery.
+func TestCredentialFromBeforeANameCorrection(t *testing.T) {
+	rig := testrig.Start(t)
+	admin := rig.Admin(t)
+	holder := rig.Register(t, "Nguyễn Văn Bìnhh", "0916000111", nil)
+	code := passCourse(t, rig, holder, "vneid")
+	before := holder.Get("/certificates/" + code + "/credential.json").Body
+	if r := verifyCred(t, rig.Client(t), before); r["verified"] != true {
+		t.Fatalf("the credential before the correction: %v", r)
+	}
+	mustStatus(t, "rename", admin.Post("/admin/certificates/"+code+"/rename", url.Values{"name": {"Nguyễn Văn Bình"}}), http.StatusSeeOther)
+	if r := verifyCred(t, rig.Client(t), before); r["verified"] != false || r["reason"] != "revoked" {
+		t.Fatalf("the credential issued before the name correction: %v, want revoked", r)
 	}
 }
