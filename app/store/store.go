@@ -208,9 +208,24 @@ type Store interface {
 
 	// Rate limits
 
-	// Hit counts one request of key in the fixed window holding now and
-	// returns the count so far; Hits reads it; ClearHits forgets it.
+	// A limit counts first, then checks, then lets the work happen:
+	//
+	//	n, err := st.HitUpTo(ctx, key, limit, window, now)
+	//	if n > limit { refuse }
+	//
+	// Each hit is counted atomically, so of any number of concurrent hits
+	// in one window each gets its own count: 1, 2, 3, … and exactly limit
+	// of them get a count of at most limit.
+
+	// HitUpTo counts one request of key in the fixed window holding now
+	// and returns its count, this one included. Once limit hits are
+	// counted it counts no more and returns limit+1, so a flood costs at
+	// most limit+1 counted hits whatever its size.
+	HitUpTo(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (int, error)
+	// Hit is HitUpTo with limit MaxHits.
 	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
+	// Hits reads the count of the window holding now (at most MaxHits+1);
+	// ClearHits forgets it.
 	Hits(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
 	ClearHits(ctx context.Context, key string, window time.Duration, now time.Time) error
 
@@ -235,6 +250,10 @@ type Store interface {
 	// the backend keeps (certificate slots, status-list counters).
 	Load(ctx context.Context, recs []Record) error
 }
+
+// MaxHits bounds every rate-limit count: past it, Hit returns MaxHits+1
+// and counts no more.
+const MaxHits = 1000
 
 // NewID returns a random id: 128 bits, hex.
 func NewID() string {

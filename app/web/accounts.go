@@ -107,6 +107,14 @@ func checkAccount(f registerForm, errs forms.Errors) string {
 	return phone
 }
 
+// At most registerPerAddress new accounts per address per window: a room
+// of 50 people signing up together behind one Wi-Fi, each tapping twice,
+// stays within it; a script making 4,080 accounts a minute does not.
+const (
+	registerWindow     = time.Hour
+	registerPerAddress = 100
+)
+
 func (s *Server) register(c *fiber.Ctx) error {
 	f := parseRegister(c)
 	errs := forms.Errors{}
@@ -129,6 +137,13 @@ func (s *Server) register(c *fiber.Ctx) error {
 		return s.showRegister(c, f, errs, choices)
 	}
 	now := s.now()
+	// Counted first, then the account is made (see ratelimit.go).
+	if over, err := s.over(c, "register:"+c.IP(), registerPerAddress, registerWindow, now); err != nil {
+		return err
+	} else if over {
+		retryAfter(c, registerWindow, now)
+		return fail(fiber.StatusTooManyRequests, "register.too_many")
+	}
 	u := &store.User{
 		ID: store.NewID(), Name: f.Name, NameFolded: locality.Fold(f.Name), Phone: phone,
 		PasswordHash: password.Hash(f.Password), Role: store.RoleLearner,
@@ -162,15 +177,96 @@ func (s *Server) loginForm(c *fiber.Ctx) error {
 	return s.render(c, "login", "login.title", fiber.Map{"Next": next, "Errors": forms.Errors{}, "Register": registerLink(next)})
 }
 
-// Too many wrong passwords for one phone number, or from one address, in
-// this window lock further tries until it ends, so passwords cannot be
-// guessed online. Only failures count, and a success clears the phone's
-// count, so a stranger's guesses cost the owner at most a short wait.
+// Sign-in limits, counted before the password is checked (see
+// ratelimit.go), so that a thousand guesses at once get no further than
+// ten one after the other.
+//
+// By phone number: at most loginFailures wrong passwords per window.
+// Every try is counted first; a sign-in that succeeds is counted too and
+// taken off, so the owner's own sign-ins never lock her out, and of any
+// number of tries at once no more than loginFailures wrong ones are ever
+// checked.
+//
+// By address: a commune hall's Wi-Fi or a carrier's shared address puts a
+// whole room behind one address, so the address is not limited by wrong
+// passwords (52 over 26 phones once locked a resident out) but by phone
+// numbers: at most loginPhonesPerAddress numbers tried from it in a window
+// and not signed in to. A room of 50, typos and all, has at most 50 (and
+// those who get in do not count); a guessing run goes over many numbers,
+// and is stopped.
 const (
-	loginWindow     = 15 * time.Minute
-	loginFailures   = 10
-	loginFailuresIP = 50
+	loginWindow           = 15 * time.Minute
+	loginFailures         = 10
+	loginPhonesPerAddress = 100
 )
+
+// loginKeys are the rate-limit counters of a sign-in.
+type loginKeys struct {
+	tries, ok             string // this phone: tries, sign-ins
+	addrPhone, addrPhones string // this address: tries of this phone, phones tried
+	addrOK, addrOKPhones  string // this address: sign-ins of this phone, phones signed in to
+}
+
+func keysOf(phone, ip string) loginKeys {
+	return loginKeys{
+		tries: "login:" + phone, ok: "login-ok:" + phone,
+		addrPhone: "login-ip-phone:" + ip + "|" + phone, addrPhones: "login-ip-phones:" + ip,
+		addrOK: "login-ip-ok:" + ip + "|" + phone, addrOKPhones: "login-ip-ok-phones:" + ip,
+	}
+}
+
+// loginAllowed counts this try, by address and then by phone, and tells
+// whether its password may be checked; the message says why not.
+func (s *Server) loginAllowed(c *fiber.Ctx, k loginKeys, now time.Time) (string, error) {
+	ctx := c.UserContext()
+	// By address: a number tried here for the first time in the window
+	// is counted among the address's numbers; one tried before was
+	// counted then.
+	signedIn, err := s.store.Hits(ctx, k.addrOKPhones, loginWindow, now)
+	if err != nil {
+		return "", err
+	}
+	first, err := s.store.HitUpTo(ctx, k.addrPhone, 1, loginWindow, now)
+	if err != nil {
+		return "", err
+	}
+	limit := loginPhonesPerAddress + signedIn
+	var phones int
+	if first == 1 {
+		phones, err = s.store.HitUpTo(ctx, k.addrPhones, limit, loginWindow, now)
+	} else {
+		phones, err = s.store.Hits(ctx, k.addrPhones, loginWindow, now)
+	}
+	if err != nil {
+		return "", err
+	}
+	if phones > limit {
+		return "login.locked_address", nil
+	}
+	// By phone: the owner's own sign-ins are taken off.
+	ok, err := s.store.Hits(ctx, k.ok, loginWindow, now)
+	if err != nil {
+		return "", err
+	}
+	if over, err := s.over(c, k.tries, loginFailures+ok, loginWindow, now); err != nil || over {
+		return "login.locked", err
+	}
+	return "", nil
+}
+
+// loginSucceeded takes a sign-in off the counts of loginAllowed.
+func (s *Server) loginSucceeded(c *fiber.Ctx, k loginKeys, now time.Time) error {
+	ctx := c.UserContext()
+	if _, err := s.store.Hit(ctx, k.ok, loginWindow, now); err != nil {
+		return err
+	}
+	first, err := s.store.HitUpTo(ctx, k.addrOK, 1, loginWindow, now)
+	if err != nil || first != 1 {
+		return err
+	}
+	_, err = s.store.Hit(ctx, k.addrOKPhones, loginWindow, now)
+	return err
+}
 
 func (s *Server) login(c *fiber.Ctx) error {
 	phone, msg := forms.Phone(c.FormValue("phone"))
@@ -187,17 +283,12 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return show(fiber.StatusUnprocessableEntity, "form.password.required")
 	}
 	now := s.now()
-	byPhone, byIP := "login:"+phone, "login-ip:"+c.IP()
-	n, err := s.store.Hits(c.UserContext(), byPhone, loginWindow, now)
-	if err != nil {
+	keys := keysOf(phone, c.IP())
+	if why, err := s.loginAllowed(c, keys, now); err != nil {
 		return err
-	}
-	m, err := s.store.Hits(c.UserContext(), byIP, loginWindow, now)
-	if err != nil {
-		return err
-	}
-	if n >= loginFailures || m >= loginFailuresIP {
-		return show(fiber.StatusTooManyRequests, "login.locked")
+	} else if why != "" {
+		retryAfter(c, loginWindow, now)
+		return show(fiber.StatusTooManyRequests, why)
 	}
 	u, err := s.store.UserByPhone(c.UserContext(), phone)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -208,18 +299,19 @@ func (s *Server) login(c *fiber.Ctx) error {
 		hash = u.PasswordHash
 	}
 	if !password.Check(hash, pw) || u == nil {
-		for _, k := range []string{byPhone, byIP} {
-			if _, err := s.store.Hit(c.UserContext(), k, loginWindow, now); err != nil {
-				return err
-			}
-		}
 		return show(fiber.StatusUnauthorized, "login.wrong")
 	}
-	if err := s.store.ClearHits(c.UserContext(), byPhone, loginWindow, now); err != nil {
+	if err := s.loginSucceeded(c, keys, now); err != nil {
 		return err
 	}
 	if err := s.signIn(c, u); err != nil {
 		return err
+	}
+	// A password reset with someone's help is told at the next sign-in.
+	if notices, err := s.resetNotices(c, u.ID); err != nil {
+		return err
+	} else if len(notices) > 0 {
+		return c.Redirect(resetNoticePath+"?next="+urlQueryEscape(next), fiber.StatusSeeOther)
 	}
 	return c.Redirect(next, fiber.StatusSeeOther)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -189,50 +191,128 @@ func (s *Store) CountVerifications(ctx context.Context, code string) (int64, err
 }
 
 // Rate limits. Counters live in the database so that every instance
-// behind a load balancer shares them. On FerretDB $inc is a read then a
-// write, so concurrent hits may count once; MongoDB counts each.
+// behind a load balancer shares them. A counter is not one document
+// incremented with $inc: FerretDB applies an $inc upsert as a read then a
+// write, so concurrent hits could count once. Instead each hit claims the
+// next numbered slot of its window, window#1, window#2, …, with a unique
+// insert, which is atomic on MongoDB and on FerretDB alike: of any number
+// of concurrent hits each gets a number of its own, and the number is the
+// count. Slots are claimed in order (a hit tries the slot after the count
+// it read, and after a clash reads again), so window#1..window#n exist
+// when the count is n. At most limit+1 slots are ever claimed in a window,
+// and a count reads at most limit+1 of them, so a flood costs little.
+//
+// Hits that clash for one slot cost a retry each, so many at once on one
+// key would cost a number of retries that grows as their square. Within
+// one instance they take turns instead (a lock per window key, striped);
+// only hits from different instances ever clash, and the unique insert
+// keeps the count exact across instances all the same.
 
 func (s *Store) ratelimit() *mongo.Collection { return s.coll("ratelimit") }
 
 var ratelimitIndexes = []mongo.IndexModel{
 	expiring("expires"),
+	index("w"), // the slots of a window, counted
 }
 
 func windowKey(key string, window time.Duration, now time.Time) string {
 	return key + "@" + now.Truncate(window).UTC().Format(time.RFC3339Nano)
 }
 
-// Hit counts one request of key in the fixed window holding now and
-// returns the count so far.
-func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
-	var doc struct {
-		N int `bson:"n"`
+// hitSlot is one counted hit: the window it counts in, and when that
+// window ends. Its _id, window#n, cannot be another window's: a window
+// key ends in the time's "Z".
+type hitSlot struct {
+	ID      string    `bson:"_id"`
+	W       string    `bson:"w"`
+	Expires time.Time `bson:"expires"`
+}
+
+// countSlots counts the slots of window w, reading at most limit of them.
+func (s *Store) countSlots(ctx context.Context, w string, limit int) (int, error) {
+	n, err := s.ratelimit().CountDocuments(ctx, bson.M{"w": w}, options.Count().SetLimit(int64(limit)))
+	return int(n), err
+}
+
+// hitTurns are the turns hits of one instance take to claim a slot: a
+// window key uses the stripe its hash picks.
+var hitTurns = func() (t [256]chan struct{}) {
+	for i := range t {
+		t[i] = make(chan struct{}, 1)
 	}
-	err := retryRace(func() error {
-		return s.ratelimit().FindOneAndUpdate(ctx,
-			bson.M{"_id": windowKey(key, window, now)},
-			bson.M{"$inc": bson.M{"n": 1}, "$setOnInsert": bson.M{"expires": now.Truncate(window).Add(window)}},
-			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&doc)
-	})
-	return doc.N, wrap(err, "rate limit %s", key)
+	return t
+}()
+
+func hitTurn(w string) chan struct{} {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(w))
+	return hitTurns[h.Sum32()%uint32(len(hitTurns))]
+}
+
+// HitUpTo counts one request of key in the fixed window holding now and
+// returns its count, this one included; once limit are counted it claims
+// no more slots and returns limit+1.
+func (s *Store) HitUpTo(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (int, error) {
+	if limit < 0 {
+		limit = 0
+	}
+	w := windowKey(key, window, now)
+	end := now.Truncate(window).Add(window)
+	// A key already over its limit (a flood) is answered by one count,
+	// without waiting for a turn.
+	n, err := s.countSlots(ctx, w, limit+1)
+	if err != nil {
+		return 0, fmt.Errorf("rate limit %s: %w", key, err)
+	}
+	if n > limit {
+		return limit + 1, nil
+	}
+	turn := hitTurn(w)
+	select {
+	case turn <- struct{}{}:
+	case <-ctx.Done():
+		return 0, fmt.Errorf("rate limit %s: %w", key, ctx.Err())
+	}
+	defer func() { <-turn }()
+	if n, err = s.countSlots(ctx, w, limit+1); err != nil {
+		return 0, fmt.Errorf("rate limit %s: %w", key, err)
+	}
+	// Each turn of the loop either claims slot n+1 or learns that another
+	// instance took it, and then n grows: at most limit+1 turns.
+	for n <= limit {
+		next := n + 1
+		_, err := s.ratelimit().InsertOne(ctx, hitSlot{ID: w + "#" + strconv.Itoa(next), W: w, Expires: end})
+		if err == nil {
+			return next, nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return 0, fmt.Errorf("rate limit %s: %w", key, err)
+		}
+		if n, err = s.countSlots(ctx, w, limit+1); err != nil {
+			return 0, fmt.Errorf("rate limit %s: %w", key, err)
+		}
+		// Slot next is taken, so the count is at least next (even if
+		// ClearHits removed slots in between).
+		n = max(n, next)
+	}
+	return limit + 1, nil
+}
+
+// Hit is HitUpTo with limit store.MaxHits.
+func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
+	return s.HitUpTo(ctx, key, store.MaxHits, window, now)
 }
 
 // Hits returns the count so far in the window holding now, without
 // counting.
 func (s *Store) Hits(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
-	var doc struct {
-		N int `bson:"n"`
-	}
-	err := s.ratelimit().FindOne(ctx, bson.M{"_id": windowKey(key, window, now)}).Decode(&doc)
-	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-		return 0, fmt.Errorf("rate limit %s: %w", key, err)
-	}
-	return doc.N, nil
+	n, err := s.countSlots(ctx, windowKey(key, window, now), store.MaxHits+1)
+	return n, wrap(err, "rate limit %s", key)
 }
 
 // ClearHits forgets the count of the window holding now.
 func (s *Store) ClearHits(ctx context.Context, key string, window time.Duration, now time.Time) error {
-	_, err := s.ratelimit().DeleteOne(ctx, bson.M{"_id": windowKey(key, window, now)})
+	_, err := s.ratelimit().DeleteMany(ctx, bson.M{"w": windowKey(key, window, now)})
 	return wrap(err, "clear rate limit %s", key)
 }
 

@@ -218,15 +218,25 @@ func window(key string, d time.Duration, now time.Time) (string, int64) {
 	return key + "@" + strconv.FormatInt(start.UnixMilli(), 10), start.Add(d).UnixMilli()
 }
 
-// Hit counts one request of key in the fixed window holding now and
-// returns the count so far, in one statement.
-func (s *Store) Hit(ctx context.Context, key string, d time.Duration, now time.Time) (int, error) {
+// HitUpTo counts one request of key in the fixed window holding now and
+// returns its count, in one statement: SQLite runs one writer at a time,
+// so every hit gets a count of its own. Past limit the row stops
+// growing, and every further hit reads limit+1.
+func (s *Store) HitUpTo(ctx context.Context, key string, limit int, d time.Duration, now time.Time) (int, error) {
+	if limit < 0 {
+		limit = 0
+	}
 	k, expires := window(key, d, now)
 	var n int
 	err := s.wr.QueryRowContext(ctx,
-		"INSERT INTO ratelimit (key, n, expires) VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE SET n = n + 1 RETURNING n",
-		k, expires).Scan(&n)
+		"INSERT INTO ratelimit (key, n, expires) VALUES (?1, 1, ?2) ON CONFLICT (key) DO UPDATE SET n = min(n + 1, ?3 + 1) RETURNING n",
+		k, expires, limit).Scan(&n)
 	return n, wrap("count hit", err)
+}
+
+// Hit is HitUpTo with limit store.MaxHits.
+func (s *Store) Hit(ctx context.Context, key string, d time.Duration, now time.Time) (int, error) {
+	return s.HitUpTo(ctx, key, store.MaxHits, d, now)
 }
 
 // Hits reads the count of key's window holding now.

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SetupToken", testSetup},
 		{"Resets", testResets},
 		{"RateLimit", testRateLimit},
+		{"RateLimitUnderConcurrency", testRateLimitConcurrency},
 		{"SigningKeys", testKeys},
 		{"Sweep", testSweep},
 		{"DeleteUserData", testDeleteUser},
@@ -555,6 +556,71 @@ func testRateLimit(t *testing.T, s store.Store) {
 	must(t, s.ClearHits(ctx, "login:1.2.3.4", w, t0))
 	if n, _ := s.Hits(ctx, "login:1.2.3.4", w, t0); n != 0 {
 		t.Errorf("after ClearHits: %d", n)
+	}
+}
+
+// testRateLimitConcurrency: limits count first, then check, so each of
+// many hits at once must get a count of its own. 200 hits of one key at
+// once are counted 1..200, each once; with a limit of 30, exactly 30 get
+// a count within it and the rest read 31; and once over, a key stays over.
+func testRateLimitConcurrency(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	const n = 200
+	w := time.Minute
+	run := func(hit func() (int, error)) []int {
+		counts := make([]int, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				c, err := hit()
+				if err != nil {
+					t.Error(err)
+				}
+				counts[i] = c
+			}()
+		}
+		close(start)
+		wg.Wait()
+		slices.Sort(counts)
+		return counts
+	}
+	counts := run(func() (int, error) { return s.Hit(ctx, "verify:10.0.0.1", w, t0) })
+	for i, c := range counts {
+		if c != i+1 {
+			t.Fatalf("200 hits at once were counted %v, want 1..200 each once", counts)
+		}
+	}
+	if got, err := s.Hits(ctx, "verify:10.0.0.1", w, t0.Add(time.Second)); err != nil || got != n {
+		t.Errorf("Hits after 200 hits = %d, %v", got, err)
+	}
+
+	const limit = 30
+	counts = run(func() (int, error) { return s.HitUpTo(ctx, "reset:u1", limit, w, t0) })
+	for i, c := range counts {
+		want := min(i+1, limit+1)
+		if c != want {
+			t.Fatalf("200 hits at once with limit %d were counted %v, want 1..%d each once, then %d", limit, counts, limit, limit+1)
+		}
+	}
+	if got, _ := s.HitUpTo(ctx, "reset:u1", limit, w, t0.Add(30*time.Second)); got != limit+1 {
+		t.Errorf("a key over its limit counted %d, want %d", got, limit+1)
+	}
+	if got, _ := s.Hits(ctx, "reset:u1", w, t0); got != limit+1 {
+		t.Errorf("a key over its limit holds %d, want %d", got, limit+1)
+	}
+	// The next window starts again; another key is not touched.
+	if got, _ := s.HitUpTo(ctx, "reset:u1", limit, w, t0.Add(w)); got != 1 {
+		t.Errorf("the next window counted %d", got)
+	}
+	if got, _ := s.HitUpTo(ctx, "reset:u2", limit, w, t0); got != 1 {
+		t.Errorf("another key counted %d", got)
+	}
+	if got, _ := s.HitUpTo(ctx, "reset:u3", 0, w, t0); got != 1 {
+		t.Errorf("a limit of 0 counted %d, want 1 (over)", got)
 	}
 }
 
