@@ -182,6 +182,9 @@ type Store interface {
 	Audit(ctx context.Context, e *AuditEntry) error
 	// AuditLog lists entries, newest first.
 	AuditLog(ctx context.Context, p Page) ([]AuditEntry, error)
+	// AuditAbout lists the newest entries, at most limit, of action on
+	// target made at or after since.
+	AuditAbout(ctx context.Context, target, action string, since time.Time, limit int) ([]AuditEntry, error)
 
 	// Setup of the first admin
 

@@ -161,11 +161,12 @@ const (
 	ActCertRevoke    = "certificate.revoke"
 	ActCertReplace   = "certificate.replace"
 	ActResetCode     = "password.reset_code"
+	ActPasswordReset = "password.reset" // a reset code used: Actor is who made it
 	ActAccountDelete = "account.delete"
 )
 
 // AuditActions lists every audit action.
-var AuditActions = []string{ActSetupAdmin, ActTeamCreate, ActTeamLeader, ActCertRevoke, ActCertReplace, ActResetCode, ActAccountDelete}
+var AuditActions = []string{ActSetupAdmin, ActTeamCreate, ActTeamLeader, ActCertRevoke, ActCertReplace, ActResetCode, ActPasswordReset, ActAccountDelete}
 
 // AuditEntry records who did what to what, for accountability. A
 // workflow gives its entry an ID derived from what it did, so that a

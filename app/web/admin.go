@@ -294,7 +294,7 @@ func (s *Server) adminAudit(c *fiber.Ctx) error {
 			}
 		case store.ActCertReplace:
 			l.TargetText, l.Note = certcode.Format(e.Target)+" → "+certcode.Format(e.Detail), ""
-		case store.ActResetCode, store.ActSetupAdmin:
+		case store.ActResetCode, store.ActPasswordReset, store.ActSetupAdmin:
 			l.TargetText = name(e.Target)
 		case store.ActTeamLeader:
 			l.Note = name(e.Detail)

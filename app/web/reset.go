@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -52,99 +50,20 @@ func resetHash(userID, code string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// resetState is what a person's reset record holds: her live code, if
-// any, and the resets made with someone's help that she is still to be
-// told of. The store keeps one record per person (store.Reset); its Hash
-// holds space-separated tokens, "code:<hash>:<expires ms>" and
-// "done:<at ms>:<helper id>", its Expires the latest time any of them is
-// needed, its By the maker of the live code. A record made before these
-// tokens (a bare hash) is a live code that expires with the record.
-type resetState struct {
-	Code        string // hash of the live code, "" for none
-	CodeExpires time.Time
-	By          string // who made the live code
-	Notices     []resetNotice
-}
-
-type resetNotice struct {
-	At time.Time
-	By string // who made the code that was used
-}
-
-func parseReset(r *store.Reset, now time.Time) resetState {
-	var st resetState
-	if r == nil {
-		return st
-	}
-	st.By = r.By
-	for _, tok := range strings.Fields(r.Hash) {
-		kind, rest, _ := strings.Cut(tok, ":")
-		a, b, _ := strings.Cut(rest, ":")
-		switch {
-		case len(tok) == 64 && !strings.Contains(tok, ":"):
-			st.Code, st.CodeExpires = tok, r.Expires
-		case kind == "code":
-			if ms, err := strconv.ParseInt(b, 10, 64); err == nil {
-				st.Code, st.CodeExpires = a, time.UnixMilli(ms).UTC()
-			}
-		case kind == "done":
-			if ms, err := strconv.ParseInt(a, 10, 64); err == nil {
-				st.Notices = append(st.Notices, resetNotice{At: time.UnixMilli(ms).UTC(), By: b})
-			}
-		}
-	}
-	if st.Code != "" && (now.After(st.CodeExpires) || r.Failures >= resetFailures) {
-		st.Code = ""
-	}
-	st.Notices = slices.DeleteFunc(st.Notices, func(n resetNotice) bool { return now.Sub(n.At) > resetNoticeTTL })
-	return st
-}
-
-// record is the store record of st, nil when there is nothing to keep.
-func (st resetState) record(userID string) *store.Reset {
-	var toks []string
-	var expires time.Time
-	by := st.By
-	if st.Code != "" {
-		toks = append(toks, "code:"+st.Code+":"+strconv.FormatInt(st.CodeExpires.UnixMilli(), 10))
-		expires = st.CodeExpires
-	}
-	if len(st.Notices) > resetNotices {
-		st.Notices = st.Notices[len(st.Notices)-resetNotices:]
-	}
-	for _, n := range st.Notices {
-		toks = append(toks, "done:"+strconv.FormatInt(n.At.UnixMilli(), 10)+":"+n.By)
-		if e := n.At.Add(resetNoticeTTL); e.After(expires) {
-			expires = e
-		}
-		if st.Code == "" {
-			by = n.By
-		}
-	}
-	if len(toks) == 0 {
-		return nil
-	}
-	return &store.Reset{UserID: userID, Hash: strings.Join(toks, " "), Expires: expires, By: by}
-}
-
-// resetState reads a person's reset record.
-func (s *Server) resetState(c *fiber.Ctx, userID string) (resetState, error) {
-	now := s.now()
-	r, err := s.store.ResetOf(c.UserContext(), userID, now)
+// liveReset is a person's live reset code, nil for none.
+func (s *Server) liveReset(c *fiber.Ctx, userID string) (*store.Reset, error) {
+	r, err := s.store.ResetOf(c.UserContext(), userID, s.now())
 	if errors.Is(err, store.ErrNotFound) {
-		return resetState{}, nil
+		return nil, nil
 	}
-	if err != nil {
-		return resetState{}, err
-	}
-	return parseReset(r, now), nil
+	return r, err
 }
 
 // triesKey counts the tries of one code. The tries of a code all count in
 // the window holding its expiry, which ends after it: one count for the
 // code's whole life, whenever the tries come.
-func triesKey(userID string, st resetState) (string, time.Duration, time.Time) {
-	return "reset:" + userID + ":" + st.Code[:min(16, len(st.Code))], time.Hour, st.CodeExpires
+func triesKey(r *store.Reset) (string, time.Duration, time.Time) {
+	return "reset:" + r.UserID + ":" + r.Hash[:min(16, len(r.Hash))], time.Hour, r.Expires
 }
 
 // mayReset tells whether the signed-in person may make a reset code for
@@ -237,14 +156,9 @@ func (s *Server) newResetCode(c *fiber.Ctx, teamID string, m *store.User) error 
 	}
 	code := fmt.Sprintf("%06d", n.Int64())
 	now := s.now()
-	// The new code replaces any earlier one; resets still to be told are
-	// kept.
-	st, err := s.resetState(c, m.ID)
-	if err != nil {
-		return err
-	}
-	st.Code, st.CodeExpires, st.By = resetHash(m.ID, code), now.Add(resetTTL), user(c).ID
-	if err := s.store.SetReset(c.UserContext(), st.record(m.ID)); err != nil {
+	// The new code replaces any earlier one.
+	r := &store.Reset{UserID: m.ID, Hash: resetHash(m.ID, code), Expires: now.Add(resetTTL), By: user(c).ID}
+	if err := s.store.SetReset(c.UserContext(), r); err != nil {
 		return err
 	}
 	if err := s.store.Audit(c.UserContext(), &store.AuditEntry{At: now, Actor: user(c).ID, Action: store.ActResetCode, Target: m.ID, Detail: teamID}); err != nil {
@@ -281,12 +195,12 @@ func (s *Server) adminResetCodePage(c *fiber.Ctx) error {
 func (s *Server) showResetCode(c *fiber.Ctx, t *store.Team, m *store.User) error {
 	data := fiber.Map{"Team": t, "Member": m, "Minutes": int(resetTTL.Minutes())}
 	if code := c.Cookies(cookieReset); len(code) == 6 {
-		st, err := s.resetState(c, m.ID)
+		r, err := s.liveReset(c, m.ID)
 		if err != nil {
 			return err
 		}
-		if st.Code != "" && st.Code == resetHash(m.ID, code) {
-			key, window, at := triesKey(m.ID, st)
+		if r != nil && r.Hash == resetHash(m.ID, code) {
+			key, window, at := triesKey(r)
 			tries, err := s.store.Hits(c.UserContext(), key, window, at)
 			if err != nil {
 				return err
@@ -327,25 +241,25 @@ type shownNotice struct {
 }
 
 // resetNotices lists, newest first, the resets of userID's password made
-// with someone's help in the last resetNoticeTTL.
+// with someone's help in the last resetNoticeTTL, from the audit log.
 func (s *Server) resetNotices(c *fiber.Ctx, userID string) ([]shownNotice, error) {
-	st, err := s.resetState(c, userID)
-	if err != nil || len(st.Notices) == 0 {
+	done, err := s.store.AuditAbout(c.UserContext(), userID, store.ActPasswordReset, s.now().Add(-resetNoticeTTL), resetNotices)
+	if err != nil || len(done) == 0 {
 		return nil, err
 	}
-	ids := make([]string, len(st.Notices))
-	for i, n := range st.Notices {
-		ids[i] = n.By
+	ids := make([]string, len(done))
+	for i, e := range done {
+		ids[i] = e.Actor
 	}
 	people, err := s.store.UsersByIDs(c.UserContext(), ids)
 	if err != nil {
 		return nil, err
 	}
 	lang := s.lang(c)
-	out := make([]shownNotice, 0, len(st.Notices))
-	for _, n := range slices.Backward(st.Notices) {
+	out := make([]shownNotice, 0, len(done))
+	for _, e := range done {
 		helper := s.msgs.T(lang, "reset.notice.someone")
-		if p := people[n.By]; p != nil {
+		if p := people[e.Actor]; p != nil {
 			switch p.Role {
 			case store.RoleAdmin:
 				helper = s.msgs.T(lang, "reset.notice.admin", "Name", p.Name)
@@ -355,7 +269,7 @@ func (s *Server) resetNotices(c *fiber.Ctx, userID string) ([]shownNotice, error
 				helper = p.Name
 			}
 		}
-		out = append(out, shownNotice{At: n.At, Helper: helper})
+		out = append(out, shownNotice{At: e.At, Helper: helper})
 	}
 	return out, nil
 }
@@ -394,15 +308,15 @@ func (s *Server) reset(c *fiber.Ctx) error {
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	var st resetState
+	var r *store.Reset
 	if u != nil {
-		if st, err = s.resetState(c, u.ID); err != nil {
+		if r, err = s.liveReset(c, u.ID); err != nil {
 			return err
 		}
 	}
 	right := false
-	if st.Code != "" {
-		key, window, at := triesKey(u.ID, st)
+	if r != nil {
+		key, window, at := triesKey(r)
 		over, err := s.over(c, key, resetFailures, window, at)
 		if err != nil {
 			return err
@@ -411,7 +325,7 @@ func (s *Server) reset(c *fiber.Ctx) error {
 			// Not compared: the code has had its five tries.
 			return show(fiber.StatusUnauthorized, forms.Errors{"code": "reset.code.used_up"})
 		}
-		right = subtle.ConstantTimeCompare([]byte(resetHash(u.ID, code)), []byte(st.Code)) == 1
+		right = subtle.ConstantTimeCompare([]byte(resetHash(u.ID, code)), []byte(r.Hash)) == 1
 	}
 	if !right {
 		return show(fiber.StatusUnauthorized, forms.Errors{"code": "reset.code.wrong"})
@@ -425,12 +339,14 @@ func (s *Server) reset(c *fiber.Ctx) error {
 	if err := s.store.DeleteUserSessions(c.UserContext(), u.ID); err != nil {
 		return err
 	}
-	// The code goes; what stays is the notice for her next sign-in: when,
-	// and with whose help.
-	used := st.By
-	st.Code, st.By = "", ""
-	st.Notices = append(st.Notices, resetNotice{At: now, By: used})
-	if err := s.store.SetReset(c.UserContext(), st.record(u.ID)); err != nil {
+	// Audited as done with the help of whoever made the code: she is told
+	// of it at her sign-ins (resetNotices). Its id makes a retry write it
+	// once.
+	if err := s.store.Audit(c.UserContext(), &store.AuditEntry{ID: "reset:" + u.ID + ":" + r.Hash[:16], At: now, Actor: r.By,
+		Action: store.ActPasswordReset, Target: u.ID}); err != nil {
+		return err
+	}
+	if err := s.store.DeleteReset(c.UserContext(), u.ID, r.Hash); err != nil {
 		return err
 	}
 	if err := s.signIn(c, u); err != nil {

@@ -139,7 +139,8 @@ func (s *Store) liveSetupToken(ctx context.Context) (string, error) {
 func (s *Store) audit() *mongo.Collection { return s.coll("audit") }
 
 var auditIndexes = []mongo.IndexModel{
-	index("-at", "-_id"), // AuditLog, newest first
+	index("-at", "-_id"),                     // AuditLog, newest first
+	index("target", "action", "-at", "-_id"), // AuditAbout
 }
 
 // Audit appends an entry. An entry whose ID exists already is taken as
@@ -157,6 +158,13 @@ func (s *Store) AuditLog(ctx context.Context, p store.Page) ([]store.AuditEntry,
 	l, err := findAll[store.AuditEntry](ctx, s.audit(), bson.M{},
 		paged(p, bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: -1}}))
 	return l, wrap(err, "audit log")
+}
+
+// AuditAbout lists the newest entries of action on target since then.
+func (s *Store) AuditAbout(ctx context.Context, target, action string, since time.Time, limit int) ([]store.AuditEntry, error) {
+	l, err := findAll[store.AuditEntry](ctx, s.audit(), bson.M{"target": target, "action": action, "at": bson.M{"$gte": since}},
+		paged(store.Page{Limit: max(limit, 1)}, bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: -1}}))
+	return l, wrap(err, "audit entries")
 }
 
 // Verifications

@@ -78,6 +78,13 @@ func (s *Store) AuditLog(ctx context.Context, p store.Page) ([]store.AuditEntry,
 		"SELECT id, at, actor, action, target, detail FROM audit ORDER BY at DESC, rowid DESC LIMIT ? OFFSET ?", limit, offset)
 }
 
+// AuditAbout lists the newest entries of action on target since then.
+func (s *Store) AuditAbout(ctx context.Context, target, action string, since time.Time, limit int) ([]store.AuditEntry, error) {
+	return list(ctx, s.rd, "read audit entries", scanAudit,
+		"SELECT id, at, actor, action, target, detail FROM audit WHERE target = ? AND action = ? AND at >= ? ORDER BY at DESC, rowid DESC LIMIT ?",
+		target, action, ms(since), max(limit, 1))
+}
+
 // Setup of the first admin
 
 // liveToken returns the setup token in settings, "" for none.

@@ -467,6 +467,19 @@ func testAudit(t *testing.T, s store.Store) {
 	if len(rest) != 2 || rest[1].Target != "0" {
 		t.Errorf("second page = %+v", rest)
 	}
+	for i, at := range []time.Duration{-48 * time.Hour, time.Hour, 2 * time.Hour, 3 * time.Hour} {
+		must(t, s.Audit(ctx, &store.AuditEntry{At: t0.Add(at), Actor: fmt.Sprint("L", i), Action: store.ActPasswordReset, Target: "P"}))
+	}
+	must(t, s.Audit(ctx, &store.AuditEntry{At: t0.Add(time.Hour), Actor: "L", Action: store.ActResetCode, Target: "P"}))
+	must(t, s.Audit(ctx, &store.AuditEntry{At: t0.Add(time.Hour), Actor: "L", Action: store.ActPasswordReset, Target: "Q"}))
+	about, err := s.AuditAbout(ctx, "P", store.ActPasswordReset, t0, 2)
+	must(t, err)
+	if len(about) != 2 || about[0].Actor != "L3" || about[1].Actor != "L2" || !about[0].At.Equal(t0.Add(3*time.Hour)) {
+		t.Errorf("AuditAbout = %+v, want the two newest resets of P", about)
+	}
+	if all, _ := s.AuditAbout(ctx, "P", store.ActPasswordReset, t0, 10); len(all) != 3 {
+		t.Errorf("AuditAbout since t0: %d entries, want 3 (not the older one, nor other actions or people)", len(all))
+	}
 }
 
 func testSetup(t *testing.T, s store.Store) {
