@@ -95,6 +95,8 @@ func (s *Server) routes(app *fiber.App) {
 	app.Post("/admin/certificates/:code/revoke", needAdmin, s.adminRevoke)
 	app.Post("/admin/certificates/:code/rename", needAdmin, s.adminRename)
 	app.Get("/admin/audit", needAdmin, s.adminAudit)
+	app.Get("/admin/people/:user/reset", needAdmin, s.adminResetCodePage)
+	app.Post("/admin/people/:user/reset", needAdmin, s.adminMakeResetCode)
 
 	app.Use(func(c *fiber.Ctx) error { return errNotFound })
 }
