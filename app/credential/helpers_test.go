@@ -42,7 +42,7 @@ func newKeyring(t *testing.T) *Keyring {
 var testSecret = []byte("a secret of at least thirty-two bytes")
 
 // testStore is a fresh embedded database: keys live in the store.
-func testStore(t *testing.T) store.Store {
+func testStore(t testing.TB) store.Store {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "kns.db"))
 	if err != nil {
@@ -52,7 +52,7 @@ func testStore(t *testing.T) store.Store {
 	return st
 }
 
-func openKeyring(t *testing.T, st store.Store, secret []byte, opt Options) *Keyring {
+func openKeyring(t testing.TB, st store.Store, secret []byte, opt Options) *Keyring {
 	t.Helper()
 	k, err := Open(context.Background(), st, secret, opt)
 	if err != nil {

@@ -266,15 +266,9 @@ func (s *Store) HitUpTo(ctx context.Context, key string, limit int, window time.
 	}
 	w := windowKey(key, window, now)
 	end := now.Truncate(window).Add(window)
-	// A key already over its limit (a flood) is answered by one count,
-	// without waiting for a turn.
-	n, err := s.countSlots(ctx, w, limit+1)
-	if err != nil {
-		return 0, fmt.Errorf("rate limit %s: %w", key, err)
-	}
-	if n > limit {
-		return limit + 1, nil
-	}
+	// Hits of one key take turns within an instance before they touch the
+	// database: a flood then queues here, one count at a time, rather
+	// than emptying the connection pool with counts of its own.
 	turn := hitTurn(w)
 	select {
 	case turn <- struct{}{}:
@@ -282,7 +276,8 @@ func (s *Store) HitUpTo(ctx context.Context, key string, limit int, window time.
 		return 0, fmt.Errorf("rate limit %s: %w", key, ctx.Err())
 	}
 	defer func() { <-turn }()
-	if n, err = s.countSlots(ctx, w, limit+1); err != nil {
+	n, err := s.countSlots(ctx, w, limit+1)
+	if err != nil {
 		return 0, fmt.Errorf("rate limit %s: %w", key, err)
 	}
 	// Each turn of the loop either claims slot n+1 or learns that another
