@@ -16,11 +16,14 @@ func FuzzSearch(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	for _, s := range []string{"ba dinh", "Phường Ba Đình", "xã ", "son ha", "Sơn Hạ", "", " ", "%", "đ", "ĐẶC KHU", "a\u0300\u0300\u0300", "\xff", "İstanbul", "ǅ", strings.Repeat("a ", 300)} {
+	for _, s := range []string{"ba dinh", "Phường Ba Đình", "xã ", "son ha", "Sơn Hạ", "", " ", "%", "đ", "ĐẶC KHU", "a\u0300\u0300\u0300", "\xff", "İstanbul", "ǅ", strings.Repeat("a ", 100)} {
 		f.Add(s, uint16(0), uint16(0))
 		f.Add(s, uint16(7), uint16(123))
 	}
 	f.Fuzz(func(t *testing.T, q string, pi, ci uint16) {
+		if len(q) > 200 {
+			q = q[:200] // what a search box sends; longer only slows the fuzzer
+		}
 		p := d.Provinces[int(pi)%len(d.Provinces)]
 		got := p.Search(q)
 		seen := map[*Commune]bool{}
