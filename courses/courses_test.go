@@ -240,3 +240,15 @@ func TestLessonHTMLIsSafe(t *testing.T) {
 		t.Fatalf("image not rewritten to the served URL: %s", html)
 	}
 }
+
+// A bare <link> is held to the rule a [text](link) is: https:// only.
+func TestBareLinksAreHTTPSOnly(t *testing.T) {
+	for _, src := range []string{"<http://not.https.vn>", "<mailto:a@b.vn>", "<intent://x>", "a@b.vn is <a@b.vn>"} {
+		if _, _, err := renderMarkdown([]byte(src), "c"); err == nil {
+			t.Errorf("%q accepted", src)
+		}
+	}
+	if _, _, err := renderMarkdown([]byte("<https://dichvucong.gov.vn>"), "c"); err != nil {
+		t.Errorf("an https link refused: %v", err)
+	}
+}

@@ -49,8 +49,13 @@ func renderMarkdown(src []byte, courseID string) (template.HTML, []string, error
 			refs = append(refs, name)
 			n.Destination = []byte("/courses/" + courseID + "/img/" + name)
 		case *ast.Link:
-			dest := string(n.Destination)
-			if !strings.HasPrefix(dest, "https://") {
+			if dest := string(n.Destination); !strings.HasPrefix(dest, "https://") {
+				bad = fmt.Errorf("link %q: only https:// links are allowed in lessons", dest)
+				return ast.WalkStop, nil
+			}
+		case *ast.AutoLink:
+			// <https://…> written bare: the same rule as a [text](link).
+			if dest := string(n.URL(src)); !strings.HasPrefix(dest, "https://") {
 				bad = fmt.Errorf("link %q: only https:// links are allowed in lessons", dest)
 				return ast.WalkStop, nil
 			}
