@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -96,7 +97,10 @@ func (c *client) get(path string, a *account) (*http.Request, error) {
 }
 
 func (c *client) post(path string, form url.Values, a *account) (*http.Request, error) {
-	form.Set("_csrf", c.field)
+	if form.Get("_csrf") == "" {
+		// Signed out: the double-submit token of this client's cookie.
+		form.Set("_csrf", c.field)
+	}
 	req, err := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, err
@@ -131,6 +135,8 @@ func (c *client) do(req *http.Request, want int) (*http.Response, []byte, error)
 	}
 	return res, body, nil
 }
+
+var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
 func routes(base string, sd *seeded) []route {
 	cat := sd.Catalogue
@@ -183,8 +189,14 @@ func routes(base string, sd *seeded) []route {
 			// Three in four answer every question right (and pass);
 			// the others answer every one wrong.
 			right := i%4 != 3
-			form := url.Values{"idempotency_key": {attempt}}
 			html := string(body)
+			// Signed in, the form's token is bound to the session: taken
+			// from the page, as a browser sends it.
+			tok := csrfField.FindStringSubmatch(html)
+			if tok == nil {
+				return nil, fmt.Errorf("quiz page %s has no form token", loc)
+			}
+			form := url.Values{"idempotency_key": {attempt}, "_csrf": {tok[1]}}
 			n := 0
 			for _, q := range k.pool {
 				key := "q_" + q.ID
