@@ -1,11 +1,12 @@
 package credential
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"kynangso/app/credential/credtest"
 )
 
 // blankNodeBomb adds to a signed credential two identical objects without
@@ -15,19 +16,7 @@ import (
 // seconds at k=8 and minutes at k=10.
 func blankNodeBomb(t testing.TB, signed []byte, k int) []byte {
 	t.Helper()
-	var doc map[string]any
-	if err := json.Unmarshal(signed, &doc); err != nil {
-		t.Fatal(err)
-	}
-	parent := func() any {
-		kids := make([]any, k)
-		for i := range kids {
-			kids[i] = map[string]any{"https://example.org/v": "x"}
-		}
-		return map[string]any{"https://example.org/c": kids}
-	}
-	doc["credentialSubject"].(map[string]any)["https://example.org/p"] = []any{parent(), parent()}
-	out, err := json.Marshal(doc)
+	out, err := credtest.BlankNodeBomb(signed, k)
 	if err != nil {
 		t.Fatal(err)
 	}

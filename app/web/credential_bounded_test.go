@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"kynangso/app/credential/credtest"
 	"kynangso/app/testrig"
 )
 
@@ -17,19 +18,7 @@ import (
 // (URDNA2015 permutes identical blank nodes) takes minutes at k=10.
 func blankNodeBomb(t *testing.T, cred string, k int) string {
 	t.Helper()
-	var doc map[string]any
-	if err := json.Unmarshal([]byte(cred), &doc); err != nil {
-		t.Fatal(err)
-	}
-	parent := func() any {
-		kids := make([]any, k)
-		for i := range kids {
-			kids[i] = map[string]any{"https://example.org/v": "x"}
-		}
-		return map[string]any{"https://example.org/c": kids}
-	}
-	doc["credentialSubject"].(map[string]any)["https://example.org/p"] = []any{parent(), parent()}
-	out, err := json.Marshal(doc)
+	out, err := credtest.BlankNodeBomb([]byte(cred), k)
 	if err != nil {
 		t.Fatal(err)
 	}
