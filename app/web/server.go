@@ -62,6 +62,9 @@ func New(d Deps) (*fiber.App, error) {
 		cfg: d.Config, store: d.Store, courses: d.Courses, places: places,
 		msgs: msgs, assets: assets, keys: d.Keys, log: d.Log, now: time.Now,
 	}
+	if d.Config.Now != nil {
+		s.now = d.Config.Now
+	}
 	s.certify = &certify.Service{Store: d.Store, Now: func() time.Time { return s.now() }}
 	s.learn = &learning.Service{Store: d.Store, Certify: s.certify, Now: func() time.Time { return s.now() }}
 	if s.views, err = loadViews(s); err != nil {
