@@ -97,7 +97,9 @@ func (p *Province) Search(q string) []*Commune {
 		}
 	}
 	switch {
-	case len(same) == 1:
+	case len(same) == 1 && lq != fq:
+		// Typed with its diacritics: that commune. (Typed without any,
+		// "thanh an" is Thanh An as much as Thạnh An: both are offered.)
 		return same
 	case len(same)+len(whole) > 0:
 		return append(same, whole...)
