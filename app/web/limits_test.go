@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"kynangso/app/config"
+	"kynangso/app/store/storetest"
 	"kynangso/app/testrig"
 )
 
@@ -24,18 +25,7 @@ func at(n int, prepare func(i int), f func(i int) int) []int {
 		prepare(i)
 	}
 	out := make([]int, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			out[i] = f(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
+	storetest.AtOnce(n, func(i int) { out[i] = f(i) })
 	return out
 }
 

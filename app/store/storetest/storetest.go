@@ -582,22 +582,13 @@ func testRateLimitConcurrency(t *testing.T, s store.Store) {
 	w := time.Minute
 	run := func(hit func() (int, error)) []int {
 		counts := make([]int, n)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				c, err := hit()
-				if err != nil {
-					t.Error(err)
-				}
-				counts[i] = c
-			}()
-		}
-		close(start)
-		wg.Wait()
+		AtOnce(n, func(i int) {
+			c, err := hit()
+			if err != nil {
+				t.Error(err)
+			}
+			counts[i] = c
+		})
 		slices.Sort(counts)
 		return counts
 	}
@@ -810,10 +801,9 @@ func testDumpLoad(t *testing.T, s, empty store.Store) {
 	}
 }
 
-// together runs f on n goroutines released at once and counts the true
-// results.
-func together(n int, f func(i int) bool) int {
-	var wins atomic.Int32
+// AtOnce runs f(0) … f(n-1) on n goroutines released together, as n
+// requests arriving at the same moment, and waits for all of them.
+func AtOnce(n int, f func(i int)) {
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i := range n {
@@ -821,13 +811,21 @@ func together(n int, f func(i int) bool) int {
 		go func() {
 			defer wg.Done()
 			<-start
-			if f(i) {
-				wins.Add(1)
-			}
+			f(i)
 		}()
 	}
 	close(start)
 	wg.Wait()
+}
+
+// together runs f on n goroutines at once and counts the true results.
+func together(n int, f func(i int) bool) int {
+	var wins atomic.Int32
+	AtOnce(n, func(i int) {
+		if f(i) {
+			wins.Add(1)
+		}
+	})
 	return int(wins.Load())
 }
 
