@@ -29,10 +29,13 @@ const (
 	KindReset        = "reset"
 	KindSigningKey   = "signing_key"
 	KindSetupToken   = "setup_token"
+	KindHousehold    = "household"
+	KindGrant        = "grant"
+	KindSnapshot     = "snapshot"
 )
 
 // Kinds lists every kind in order.
-var Kinds = []string{KindUser, KindTeam, KindSession, KindProgress, KindAttempt, KindCertificate,
+var Kinds = []string{KindUser, KindTeam, KindHousehold, KindGrant, KindSnapshot, KindSession, KindProgress, KindAttempt, KindCertificate,
 	KindVerification, KindAudit, KindReset, KindSigningKey, KindSetupToken}
 
 // SetupTokenRecord is the live setup token, when there is one.
@@ -47,6 +50,12 @@ func newValue(kind string) (any, error) {
 		return new(User), nil
 	case KindTeam:
 		return new(Team), nil
+	case KindHousehold:
+		return new(Household), nil
+	case KindGrant:
+		return new(Grant), nil
+	case KindSnapshot:
+		return new(Snapshot), nil
 	case KindSession:
 		return new(Session), nil
 	case KindProgress:

@@ -94,10 +94,67 @@ type Store interface {
 	CountTeams(ctx context.Context) (int64, error)
 	// TeamsLedBy lists the teams a user leads (a handful at most).
 	TeamsLedBy(ctx context.Context, userID string) ([]Team, error)
+	// SetTeamLeader appoints a registered leader and clears any leader
+	// awaited by phone; ErrNotFound if there is no such team.
 	SetTeamLeader(ctx context.Context, teamID, userID string) error
+	// AwaitTeamLeader appoints, by phone, a leader who has not signed up
+	// yet: the team has no LeaderID until ClaimTeams runs for her.
+	AwaitTeamLeader(ctx context.Context, teamID, phone string) error
+	// ClaimTeams makes userID the leader of every team awaiting phone and
+	// returns those teams; none is not an error.
+	ClaimTeams(ctx context.Context, phone, userID string) ([]Team, error)
+	// TeamsIn lists a commune's teams by name, then code.
+	TeamsIn(ctx context.Context, commune string, p Page) ([]Team, error)
+	CountTeamsIn(ctx context.Context, commune string) (int64, error)
+	// TeamsOfProvince lists every team of a province (a province has a few
+	// thousand at most), by commune, then name.
+	TeamsOfProvince(ctx context.Context, province string) ([]Team, error)
+	// SetTeamHouseholds records how many households the team's village
+	// has.
+	SetTeamHouseholds(ctx context.Context, teamID string, n int) error
 	// TeamCounts counts members and valid certificates of each team in
 	// ids, in a fixed number of queries; teams with none are absent.
 	TeamCounts(ctx context.Context, ids []string) (map[string]TeamCounts, error)
+
+	// Households
+
+	// CreateHousehold inserts h; ErrDuplicate when its id is taken.
+	CreateHousehold(ctx context.Context, h *Household) error
+	Household(ctx context.Context, id string) (*Household, error)
+	// Households lists a team's households by label (MaxLimit at most).
+	Households(ctx context.Context, teamID string) ([]Household, error)
+	// RenameHousehold changes the label; ErrNotFound unless h is teamID's.
+	RenameHousehold(ctx context.Context, teamID, id, label string) error
+	// DeleteHousehold removes a household of teamID and takes its members
+	// out of it, in one change.
+	DeleteHousehold(ctx context.Context, teamID, id string) error
+	// SetUserHousehold puts a member of teamID in one of its households
+	// (or in none with ""); ErrNotFound unless both are the team's.
+	SetUserHousehold(ctx context.Context, teamID, userID, householdID string) error
+
+	// Officials
+
+	// PutGrant stores g under its ID; storing the same grant again
+	// changes nothing and is not an error. It reports whether g is new.
+	PutGrant(ctx context.Context, g *Grant) (bool, error)
+	// DeleteGrant removes a grant; ErrNotFound if there is none.
+	DeleteGrant(ctx context.Context, id string) error
+	// Grants lists the grants q selects, oldest first (MaxLimit at most).
+	Grants(ctx context.Context, q GrantQuery) ([]Grant, error)
+
+	// Place statistics
+
+	// ScanPeople calls fn with every registered person of a province
+	// (every person when province is ""), in no set order. fn must not
+	// keep the pointer.
+	ScanPeople(ctx context.Context, province string, fn func(*PersonFact) error) error
+	// ScanCertificates calls fn with every certificate earned in one of
+	// communes (every certificate when communes is nil), valid or not.
+	ScanCertificates(ctx context.Context, communes []string, fn func(*CertFact) error) error
+	// PutSnapshot stores s unless its id is taken, and returns the
+	// snapshot stored under that id: s, or the one written first.
+	PutSnapshot(ctx context.Context, s *Snapshot) (*Snapshot, error)
+	Snapshot(ctx context.Context, id string) (*Snapshot, error)
 
 	// Learning
 

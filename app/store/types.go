@@ -20,18 +20,21 @@ const (
 
 // User is a registered person.
 type User struct {
-	ID           string    `bson:"_id" json:"id"`
-	Name         string    `bson:"name" json:"name"` // as typed, NFC
-	NameFolded   string    `bson:"name_folded" json:"name_folded"`
-	Phone        string    `bson:"phone" json:"phone"` // normalised 0xxxxxxxxx
-	PasswordHash string    `bson:"password_hash" json:"password_hash"`
-	Role         string    `bson:"role" json:"role"`
-	Province     string    `bson:"province" json:"province"`
-	Commune      string    `bson:"commune" json:"commune"`
-	TeamID       string    `bson:"team_id,omitempty" json:"team_id,omitempty"`
-	Consent      Consent   `bson:"consent" json:"consent"`
-	Created      time.Time `bson:"created" json:"created"`
-	LastActive   time.Time `bson:"last_active" json:"last_active"`
+	ID           string `bson:"_id" json:"id"`
+	Name         string `bson:"name" json:"name"` // as typed, NFC
+	NameFolded   string `bson:"name_folded" json:"name_folded"`
+	Phone        string `bson:"phone" json:"phone"` // normalised 0xxxxxxxxx
+	PasswordHash string `bson:"password_hash" json:"password_hash"`
+	Role         string `bson:"role" json:"role"`
+	Province     string `bson:"province" json:"province"`
+	Commune      string `bson:"commune" json:"commune"`
+	TeamID       string `bson:"team_id,omitempty" json:"team_id,omitempty"`
+	// Household is the id of the household of TeamID the leader put the
+	// person in; empty for none.
+	Household  string    `bson:"household,omitempty" json:"household,omitempty"`
+	Consent    Consent   `bson:"consent" json:"consent"`
+	Created    time.Time `bson:"created" json:"created"`
+	LastActive time.Time `bson:"last_active" json:"last_active"`
 }
 
 // Consent records what the person agreed to and when (Luật 91/2025/QH15).
@@ -51,12 +54,74 @@ type Session struct {
 
 // Team is a community digital technology team. Its ID is its join code.
 type Team struct {
-	ID       string    `bson:"_id" json:"id"`
-	Name     string    `bson:"name" json:"name"`
-	Province string    `bson:"province" json:"province"`
-	Commune  string    `bson:"commune" json:"commune"`
-	LeaderID string    `bson:"leader_id" json:"leader_id"`
-	Created  time.Time `bson:"created" json:"created"`
+	ID       string `bson:"_id" json:"id"`
+	Name     string `bson:"name" json:"name"`
+	Province string `bson:"province" json:"province"`
+	Commune  string `bson:"commune" json:"commune"`
+	LeaderID string `bson:"leader_id" json:"leader_id"`
+	// LeaderPhone is the phone of a leader appointed before she signed
+	// up; her registration makes her the leader (LeaderID) and clears it.
+	LeaderPhone string `bson:"leader_phone,omitempty" json:"leader_phone,omitempty"`
+	// Households is how many households the team's village or residential
+	// group has, as its leader recorded; 0 for not recorded.
+	Households int       `bson:"households" json:"households"`
+	Created    time.Time `bson:"created" json:"created"`
+}
+
+// Household is a group of a team's members living together, under a
+// label the leader chooses ("Hộ ông Ba, số 12"). Its id is unique within
+// the store.
+type Household struct {
+	ID      string    `bson:"_id" json:"id"`
+	TeamID  string    `bson:"team_id" json:"team_id"`
+	Label   string    `bson:"label" json:"label"`
+	Created time.Time `bson:"created" json:"created"`
+}
+
+// Roles an official holds over a place, through a Grant.
+const (
+	GrantProvince = "province" // sees the whole province, appoints its commune officials
+	GrantCommune  = "commune"  // makes the commune's teams, appoints their leaders, sees the commune
+)
+
+// Grant makes whoever has (or will have) the phone number an official of
+// a place. It is keyed by phone so that it waits for a person who has not
+// signed up yet and applies as soon as she does.
+type Grant struct {
+	ID       string    `bson:"_id" json:"id"` // GrantID(role, place, phone)
+	Role     string    `bson:"role" json:"role"`
+	Place    string    `bson:"place" json:"place"`       // a province code or a commune code, by Role
+	Province string    `bson:"province" json:"province"` // the province of Place (Place itself for GrantProvince)
+	Phone    string    `bson:"phone" json:"phone"`
+	By       string    `bson:"by" json:"by"` // user id of who appointed
+	At       time.Time `bson:"at" json:"at"`
+}
+
+func GrantID(role, place, phone string) string { return role + ":" + place + ":" + phone }
+
+// GrantQuery selects grants; empty fields match anything.
+type GrantQuery struct {
+	Role, Place, Province, Phone string
+}
+
+// PersonFact is what the place statistics need of a person.
+type PersonFact struct {
+	ID, Province, Commune, TeamID, Household string
+	Created, LastActive                      time.Time
+}
+
+// CertFact is what the place statistics need of a certificate.
+type CertFact struct {
+	UserID, Course, Commune, TeamID, Status string
+	IssuedAt                                time.Time
+}
+
+// Snapshot is a body written once under its id and never changed: the
+// figures of a quarter once it has ended.
+type Snapshot struct {
+	ID   string    `bson:"_id" json:"id"`
+	Body []byte    `bson:"body" json:"body"`
+	At   time.Time `bson:"at" json:"at"`
 }
 
 // TeamCounts are a team's number of members and of valid certificates.
@@ -163,10 +228,12 @@ const (
 	ActResetCode     = "password.reset_code"
 	ActPasswordReset = "password.reset" // a reset code used: Actor is who made it
 	ActAccountDelete = "account.delete"
+	ActGrant         = "official.appoint" // Target: the grant id
+	ActUngrant       = "official.remove"  // Target: the grant id
 )
 
 // AuditActions lists every audit action.
-var AuditActions = []string{ActSetupAdmin, ActTeamCreate, ActTeamLeader, ActCertRevoke, ActCertReplace, ActResetCode, ActPasswordReset, ActAccountDelete}
+var AuditActions = []string{ActSetupAdmin, ActTeamCreate, ActTeamLeader, ActCertRevoke, ActCertReplace, ActResetCode, ActPasswordReset, ActAccountDelete, ActGrant, ActUngrant}
 
 // AuditEntry records who did what to what, for accountability. A
 // workflow gives its entry an ID derived from what it did, so that a

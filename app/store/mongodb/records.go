@@ -16,6 +16,9 @@ import (
 var kindCollections = map[string]string{
 	store.KindUser:         "users",
 	store.KindTeam:         "teams",
+	store.KindHousehold:    "households",
+	store.KindGrant:        "grants",
+	store.KindSnapshot:     "snapshots",
 	store.KindSession:      "sessions",
 	store.KindProgress:     "progress",
 	store.KindAttempt:      "attempts",
@@ -37,6 +40,12 @@ func (s *Store) Dump(ctx context.Context, fn func(store.Record) error) error {
 			err = dumpKind[store.User](ctx, s, kind, fn, nil)
 		case store.KindTeam:
 			err = dumpKind[store.Team](ctx, s, kind, fn, nil)
+		case store.KindHousehold:
+			err = dumpKind[store.Household](ctx, s, kind, fn, nil)
+		case store.KindGrant:
+			err = dumpKind[store.Grant](ctx, s, kind, fn, nil)
+		case store.KindSnapshot:
+			err = dumpKind[store.Snapshot](ctx, s, kind, fn, nil)
 		case store.KindSession:
 			err = dumpKind[store.Session](ctx, s, kind, fn, nil)
 		case store.KindProgress:

@@ -39,12 +39,14 @@ type Store struct {
 // collectionIndexes are the indexes of every collection, declared in each
 // collection's file beside the queries that need them.
 var collectionIndexes = map[string][]mongo.IndexModel{
-	"users":         usersIndexes,
+	"users":         append(usersIndexes, placeUsersIndexes...),
 	"sessions":      sessionsIndexes,
-	"teams":         teamsIndexes,
+	"teams":         append(teamsIndexes, placeTeamsIndexes...),
+	"households":    householdsIndexes,
+	"grants":        grantsIndexes,
 	"progress":      progressIndexes,
 	"attempts":      attemptsIndexes,
-	"certificates":  certificatesIndexes,
+	"certificates":  append(certificatesIndexes, placeCertificatesIndexes...),
 	"verifications": verificationsIndexes,
 	"audit":         auditIndexes,
 	"resets":        resetsIndexes,

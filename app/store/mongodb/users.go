@@ -60,12 +60,18 @@ func (s *Store) SetUserRole(ctx context.Context, id, role string) error {
 
 // SetUserTeam puts a user in a team.
 func (s *Store) SetUserTeam(ctx context.Context, id, teamID string) error {
-	return wrap(s.updateByID(ctx, s.users(), id, bson.M{"$set": bson.M{"team_id": teamID}}), "set team of %s", id)
+	// Another team's household means nothing in this one.
+	r, err := s.users().UpdateOne(ctx, bson.M{"_id": id, "team_id": bson.M{"$ne": teamID}},
+		bson.M{"$set": bson.M{"team_id": teamID}, "$unset": bson.M{"household": ""}})
+	if err == nil && r.MatchedCount == 0 {
+		_, err = findOne[store.User](ctx, s.users(), bson.M{"_id": id})
+	}
+	return wrap(err, "set team of %s", id)
 }
 
 // LeaveTeam takes a person out of their team.
 func (s *Store) LeaveTeam(ctx context.Context, id string) error {
-	return wrap(s.updateByID(ctx, s.users(), id, bson.M{"$unset": bson.M{"team_id": ""}}), "leave team %s", id)
+	return wrap(s.updateByID(ctx, s.users(), id, bson.M{"$unset": bson.M{"team_id": "", "household": ""}}), "leave team %s", id)
 }
 
 // SetUserName corrects a user's name.

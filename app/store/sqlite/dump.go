@@ -31,6 +31,15 @@ func (s *Store) Dump(ctx context.Context, fn func(store.Record) error) error {
 			return dumpKind(ctx, q, store.KindTeam, "SELECT "+teamCols+" FROM teams ORDER BY rowid", scanTeam, fn)
 		},
 		func() error {
+			return dumpKind(ctx, q, store.KindHousehold, "SELECT "+householdCols+" FROM households ORDER BY rowid", scanHousehold, fn)
+		},
+		func() error {
+			return dumpKind(ctx, q, store.KindGrant, "SELECT "+grantCols+" FROM grants ORDER BY rowid", scanGrant, fn)
+		},
+		func() error {
+			return dumpKind(ctx, q, store.KindSnapshot, "SELECT "+snapshotCols+" FROM snapshots ORDER BY rowid", scanSnapshot, fn)
+		},
+		func() error {
 			return dumpKind(ctx, q, store.KindSession, "SELECT id, user_id, created, expires FROM sessions ORDER BY rowid", scanSession, fn)
 		},
 		func() error {
@@ -202,6 +211,12 @@ func loadArgs(r store.Record) (string, []any, error) {
 		return insertUser, userArgs(v), nil
 	case *store.Team:
 		return insertTeam, teamArgs(v), nil
+	case *store.Household:
+		return insertHousehold, householdArgs(v), nil
+	case *store.Grant:
+		return insertGrant, grantArgs(v), nil
+	case *store.Snapshot:
+		return "INSERT INTO snapshots (" + snapshotCols + ") VALUES (?,?,?)", []any{v.ID, v.Body, ms(v.At)}, nil
 	case *store.Session:
 		return "INSERT INTO sessions (id, user_id, created, expires) VALUES (?,?,?,?)",
 			[]any{v.ID, v.UserID, ms(v.Created), ms(v.Expires)}, nil

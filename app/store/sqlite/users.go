@@ -11,25 +11,25 @@ import (
 
 // Users
 
-const userCols = "id, name, name_folded, phone, password_hash, role, province, commune, team_id, consent_version, consent_at, created, last_active"
+const userCols = "id, name, name_folded, phone, password_hash, role, province, commune, team_id, household, consent_version, consent_at, created, last_active"
 
 const userByIDQuery = "SELECT " + userCols + " FROM users WHERE id = ?"
 
 func scanUser(sc scanner, u *store.User) error {
 	var consentAt, created, lastActive int64
 	if err := sc.Scan(&u.ID, &u.Name, &u.NameFolded, &u.Phone, &u.PasswordHash, &u.Role, &u.Province, &u.Commune,
-		&u.TeamID, &u.Consent.Version, &consentAt, &created, &lastActive); err != nil {
+		&u.TeamID, &u.Household, &u.Consent.Version, &consentAt, &created, &lastActive); err != nil {
 		return err
 	}
 	u.Consent.At, u.Created, u.LastActive = fromMS(consentAt), fromMS(created), fromMS(lastActive)
 	return nil
 }
 
-const insertUser = "INSERT INTO users (" + userCols + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+const insertUser = "INSERT INTO users (" + userCols + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
 func userArgs(u *store.User) []any {
 	return []any{u.ID, u.Name, u.NameFolded, u.Phone, u.PasswordHash, u.Role, u.Province, u.Commune,
-		u.TeamID, u.Consent.Version, ms(u.Consent.At), ms(u.Created), ms(u.LastActive)}
+		u.TeamID, u.Household, u.Consent.Version, ms(u.Consent.At), ms(u.Created), ms(u.LastActive)}
 }
 
 // CreateUser inserts u; ErrDuplicate when the phone (or id) is taken.
@@ -89,12 +89,12 @@ func (s *Store) SetUserRole(ctx context.Context, id, role string) error {
 
 // SetUserTeam puts a user in a team.
 func (s *Store) SetUserTeam(ctx context.Context, id, teamID string) error {
-	return s.update(ctx, "set team", "UPDATE users SET team_id = ? WHERE id = ?", teamID, id)
+	return s.update(ctx, "set team", "UPDATE users SET team_id = ?, household = CASE WHEN team_id = ? THEN household ELSE '' END WHERE id = ?", teamID, teamID, id)
 }
 
 // LeaveTeam takes a person out of their team.
 func (s *Store) LeaveTeam(ctx context.Context, id string) error {
-	return s.update(ctx, "leave team", "UPDATE users SET team_id = '' WHERE id = ?", id)
+	return s.update(ctx, "leave team", "UPDATE users SET team_id = '', household = '' WHERE id = ?", id)
 }
 
 // SetUserName corrects a user's name.
@@ -203,7 +203,7 @@ func (s *Store) SessionUser(ctx context.Context, id string, now time.Time) (*sto
 	var created, expires, consentAt, uCreated, lastActive int64
 	err := row.Scan(&ss.ID, &ss.UserID, &created, &expires,
 		&u.ID, &u.Name, &u.NameFolded, &u.Phone, &u.PasswordHash, &u.Role, &u.Province, &u.Commune,
-		&u.TeamID, &u.Consent.Version, &consentAt, &uCreated, &lastActive)
+		&u.TeamID, &u.Household, &u.Consent.Version, &consentAt, &uCreated, &lastActive)
 	if err != nil {
 		return nil, nil, wrap("read session", err)
 	}
@@ -226,21 +226,21 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
 
 // Teams
 
-const teamCols = "id, name, province, commune, leader_id, created"
+const teamCols = "id, name, province, commune, leader_id, leader_phone, households, created"
 
 func scanTeam(sc scanner, t *store.Team) error {
 	var created int64
-	if err := sc.Scan(&t.ID, &t.Name, &t.Province, &t.Commune, &t.LeaderID, &created); err != nil {
+	if err := sc.Scan(&t.ID, &t.Name, &t.Province, &t.Commune, &t.LeaderID, &t.LeaderPhone, &t.Households, &created); err != nil {
 		return err
 	}
 	t.Created = fromMS(created)
 	return nil
 }
 
-const insertTeam = "INSERT INTO teams (" + teamCols + ") VALUES (?,?,?,?,?,?)"
+const insertTeam = "INSERT INTO teams (" + teamCols + ") VALUES (?,?,?,?,?,?,?,?)"
 
 func teamArgs(t *store.Team) []any {
-	return []any{t.ID, t.Name, t.Province, t.Commune, t.LeaderID, ms(t.Created)}
+	return []any{t.ID, t.Name, t.Province, t.Commune, t.LeaderID, t.LeaderPhone, t.Households, ms(t.Created)}
 }
 
 // CreateTeam inserts t; ErrDuplicate when its code is taken.
@@ -279,7 +279,7 @@ func (s *Store) TeamsLedBy(ctx context.Context, userID string) ([]store.Team, er
 
 // SetTeamLeader appoints a leader; ErrNotFound if there is no such team.
 func (s *Store) SetTeamLeader(ctx context.Context, teamID, userID string) error {
-	return s.update(ctx, "set team leader", "UPDATE teams SET leader_id = ? WHERE id = ?", userID, teamID)
+	return s.update(ctx, "set team leader", "UPDATE teams SET leader_id = ?, leader_phone = '' WHERE id = ?", userID, teamID)
 }
 
 // TeamCounts counts members and valid certificates of each team in ids:
