@@ -30,6 +30,12 @@ func (t Text) In(lang string) string {
 // (Công văn 3240/BTTTT-CĐSQG), plus "basics" for what comes before them.
 var Skills = []string{"basics", "public-services", "shopping", "payment", "safety", "local-platforms"}
 
+// The audiences a course can be written for.
+const (
+	AudienceResidents   = "residents"
+	AudienceTeamMembers = "team-members"
+)
+
 // Course is one loaded course.
 type Course struct {
 	ID                  string
@@ -44,9 +50,15 @@ type Course struct {
 	Checked             time.Time // when the facts were last checked
 	PassMark            int       // percent
 	QuestionsPerAttempt int
-	Lessons             []*Lesson
-	Questions           []*Question
-	Images              map[string][]byte // file name → SVG
+	// Audience is who the course is written for: AudienceResidents (the
+	// default) or AudienceTeamMembers.
+	Audience string
+	// HowTo marks a course that teaches steps on a screen: every lesson
+	// shows at least one annotated mock screen (see FORMAT.md).
+	HowTo     bool
+	Lessons   []*Lesson
+	Questions []*Question
+	Images    map[string][]byte // file name → SVG
 }
 
 // Competence is a competence of a framework the course serves.

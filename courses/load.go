@@ -91,6 +91,8 @@ type courseFile struct {
 	Checked             string
 	PassMark            int `toml:"pass_mark"`
 	QuestionsPerAttempt int `toml:"questions_per_attempt"`
+	Audience            string
+	HowTo               bool `toml:"howto"`
 	Competences         []struct {
 		Framework string
 		Code      string
@@ -192,7 +194,15 @@ func loadCourse(fsys fs.FS, dir string) (*Course, error) {
 		ID: cf.ID, Order: cf.Order, Title: cf.Title, Summary: cf.Summary, Certifies: cf.Certifies,
 		Minutes: cf.Minutes, Skills: cf.Skills, Prerequisites: cf.Prerequisites,
 		PassMark: cf.PassMark, QuestionsPerAttempt: cf.QuestionsPerAttempt,
+		Audience: cf.Audience, HowTo: cf.HowTo,
 		Images: map[string][]byte{},
+	}
+	switch c.Audience {
+	case "":
+		c.Audience = AudienceResidents
+	case AudienceResidents, AudienceTeamMembers:
+	default:
+		p.add(cfile, csrc, "", "audience must be %q or %q, got %q", AudienceResidents, AudienceTeamMembers, c.Audience)
 	}
 	if !idPattern.MatchString(c.ID) {
 		p.add(cfile, csrc, "", "course id %q must be lower-case letters, digits and dashes", c.ID)
