@@ -1,8 +1,9 @@
 // Package certcode makes certificate codes a person can read aloud and
 // type from paper: 11 secure-random Crockford base32 characters (55 bits)
 // and one check character, written in three groups of four, e.g.
-// K7QM-4TZ9-XH2P. Case, spaces and dashes don't matter when typed, and the
-// letters I, L and O are read as 1, 1 and 0.
+// K7QM-4TZ9-XH2P. Case and whatever separates the groups (spaces, dashes
+// of any kind, dots, commas, slashes, underscores) don't matter when typed,
+// and the letters I, L and O are read as 1, 1 and 0.
 //
 // The check character is the weighted sum of the values, with odd weights,
 // modulo 32. An odd weight is invertible modulo 32, so changing any single
@@ -58,9 +59,10 @@ func check(vals []int) int {
 func Parse(s string) (string, error) {
 	var vals []int
 	for _, r := range strings.ToUpper(s) {
-		switch r {
-		case '-', ' ', '\t', '.':
+		if separator(r) {
 			continue
+		}
+		switch r {
 		case 'I', 'L':
 			r = '1'
 		case 'O':
@@ -86,6 +88,19 @@ func Parse(s string) (string, error) {
 		return sb.String(), ErrMistyped
 	}
 	return sb.String(), nil
+}
+
+// separator tells whether r only separates a code's groups as a person
+// types or pastes it: a space of any width, a dash of any length (phones
+// turn "--" into "–"), a dot, a comma, a slash, an underscore.
+func separator(r rune) bool {
+	switch r {
+	case ' ', '\t', '\n', '\r', '\u00a0', '\u2007', '\u202f', '\u3000',
+		'-', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2015', '\u2212',
+		'.', '\u00b7', ',', '/', '_', '+':
+		return true
+	}
+	return false
 }
 
 // Format writes a canonical code in groups of four: K7QM-4TZ9-XH2P.

@@ -55,3 +55,26 @@ func TestConfusableLettersAndGarbage(t *testing.T) {
 		}
 	}
 }
+
+// Codes as people type them from paper (issue 9): in the printed groups
+// with spaces, dots or any dash, in lower case, with I, L and O for 1, 1
+// and 0. Before: only spaces, tabs, dots and ASCII dashes were skipped.
+func TestCodesTypedAsPrinted(t *testing.T) {
+	for range 200 {
+		c := New()
+		g := [3]string{strings.ToLower(c[0:4]), c[4:8], strings.ToLower(c[8:12])}
+		o := strings.NewReplacer("0", "o", "1", "I").Replace
+		for _, typed := range []string{
+			g[0] + " " + g[1] + " " + g[2],
+			o(g[0]) + "." + o(g[1]) + "." + o(g[2]),
+			g[0] + " – " + g[1] + " — " + g[2],
+			g[0] + "\u00a0" + g[1] + "\u00a0" + g[2],
+			g[0] + "_" + g[1] + "/" + g[2] + ",",
+			" " + g[0] + "-" + g[1] + "-" + g[2] + "\n",
+		} {
+			if got, err := Parse(typed); err != nil || got != c {
+				t.Fatalf("Parse(%q) = %q, %v; want %q", typed, got, err, c)
+			}
+		}
+	}
+}

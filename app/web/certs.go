@@ -15,7 +15,7 @@ import (
 // the leader of the team it was earned in; anyone else is told it does
 // not exist rather than that it is someone else's.
 func (s *Server) certParam(c *fiber.Ctx) (*store.Certificate, error) {
-	code, err := certcode.Parse(c.Params("code"))
+	code, err := certcode.Parse(typedCode(c))
 	if err != nil {
 		return nil, errNotFound
 	}
@@ -140,7 +140,7 @@ func (s *Server) certificatePDF(c *fiber.Ctx) error {
 // The QR codes hold only the public verification URL, so they are public:
 // anyone holding the paper already has them.
 func (s *Server) qrCode(c *fiber.Ctx) (string, error) {
-	code, err := certcode.Parse(c.Params("code"))
+	code, err := certcode.Parse(typedCode(c))
 	if err != nil {
 		return "", errNotFound
 	}

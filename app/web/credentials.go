@@ -70,7 +70,10 @@ func (s *Server) signCredentialWith(ct *store.Certificate, holder, did string) (
 // credential, public like the verification page it mirrors, and like it
 // naming the holder only as the holder chose (Luật 91/2025/QH15).
 func (s *Server) credentialJSON(c *fiber.Ctx) error {
-	code, err := certcode.Parse(c.Params("code"))
+	if p := canonicalPath(c, "/credentials/", ".json"); p != "" {
+		return c.Redirect(p, fiber.StatusMovedPermanently)
+	}
+	code, err := certcode.Parse(typedCode(c))
 	if err != nil {
 		return errNotFound
 	}

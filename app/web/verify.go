@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -79,15 +80,57 @@ func (s *Server) check(c *fiber.Ctx, typed, channel string) (*verification, erro
 // unrecorded is the channel of a check that its caller records itself.
 const unrecorded = ""
 
+// typedCode is the certificate code in the URL as it was typed: a path
+// keeps what the person typed escaped ("1t3f%20k95n%20y3bf"), which is
+// not a code until unescaped.
+func typedCode(c *fiber.Ctx) string {
+	raw := c.Params("code")
+	if s, err := url.PathUnescape(raw); err == nil {
+		return s
+	}
+	return raw
+}
+
+// canonicalPath is where a code typed loosely (lower case, spaces, dots,
+// I/L/O for 1/1/0) is read from, written as printed: prefix, then
+// XXXX-XXXX-XXXX, then suffix, with the query kept. It is "" when the
+// typed code is not 12 characters of a code, or differs from the printed
+// form or from the site's own links (the 12 characters without dashes)
+// in case only: such a page is answered in place, and names its printed
+// address as canonical, which the page's script puts in the address bar.
+// A code with a wrong check character gets its canonical address too,
+// so the page that says it is mistyped shows it as the paper does.
+func canonicalPath(c *fiber.Ctx, prefix, suffix string) string {
+	code, err := certcode.Parse(typedCode(c))
+	if err != nil && !errors.Is(err, certcode.ErrMistyped) {
+		return ""
+	}
+	formatted := certcode.Format(code)
+	if p := strings.ToUpper(c.Params("code")); p == formatted || p == code {
+		return ""
+	}
+	p := prefix + formatted + suffix
+	if q := c.Request().URI().QueryString(); len(q) > 0 {
+		p += "?" + string(q)
+	}
+	return p
+}
+
 func (s *Server) verifyForm(c *fiber.Ctx) error {
-	if code := strings.TrimSpace(c.Query("code")); code != "" {
-		return c.Redirect("/v/"+urlPathEscape(code), fiber.StatusSeeOther)
+	if typed := strings.TrimSpace(c.Query("code")); typed != "" {
+		if code, err := certcode.Parse(typed); err == nil || errors.Is(err, certcode.ErrMistyped) {
+			return c.Redirect("/v/"+certcode.Format(code), fiber.StatusSeeOther)
+		}
+		return c.Redirect("/v/"+urlPathEscape(typed), fiber.StatusSeeOther)
 	}
 	return s.render(c, "verify_form", "verify.form.title", fiber.Map{})
 }
 
 func (s *Server) verifyPage(c *fiber.Ctx) error {
-	v, err := s.check(c, c.Params("code"), "page")
+	if p := canonicalPath(c, "/v/", ""); p != "" {
+		return c.Redirect(p, fiber.StatusMovedPermanently)
+	}
+	v, err := s.check(c, typedCode(c), "page")
 	if err != nil {
 		return err
 	}
@@ -108,6 +151,9 @@ func (s *Server) showVerification(c *fiber.Ctx, v *verification, nameResult, typ
 	data := fiber.Map{"V": v, "State": state, "NameResult": nameResult, "TypedName": typedName, "Issuer": s.issuerLine(v.Cert)}
 	if v.Cert != nil {
 		data["CredentialURL"] = "/credentials/" + v.Code + ".json"
+	}
+	if v.Status != statusUnknown && !v.Short {
+		data["Canonical"] = "/v/" + v.Code
 	}
 	return s.render(c, "verify", "verify.title."+state, data)
 }
@@ -169,7 +215,7 @@ func (s *Server) nameCheckAllowed(c *fiber.Ctx, code, typed string) (bool, time.
 // the page ever revealing the name. Each check is in the holder's
 // verification log.
 func (s *Server) verifyName(c *fiber.Ctx) error {
-	v, err := s.check(c, c.Params("code"), unrecorded)
+	v, err := s.check(c, typedCode(c), unrecorded)
 	if err != nil {
 		return err
 	}
@@ -217,8 +263,10 @@ func namesMatch(typed, holder string) bool {
 }
 
 // verifyJSON is the public contract for other systems.
+// A code typed loosely is answered where it is asked, not redirected
+// (another system may not follow redirects); "code" gives it as printed.
 func (s *Server) verifyJSON(c *fiber.Ctx) error {
-	v, err := s.check(c, c.Params("code"), "json")
+	v, err := s.check(c, typedCode(c), "json")
 	if err != nil {
 		return err
 	}

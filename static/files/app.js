@@ -1,3 +1,12 @@
+// A page reached at a loosely written address (a certificate code in
+// lower case) shows the address it is known by, as printed on paper.
+(function () {
+  var l = document.querySelector('link[rel=canonical]');
+  if (!l || !window.history || !history.replaceState) return;
+  var want = new URL(l.href, location.href);
+  if (want.pathname !== location.pathname) history.replaceState(null, '', want.pathname + location.search + location.hash);
+})();
+
 // Sign-up and team forms: search the chosen province's communes as the
 // person types, without diacritics ("ba dinh" finds "Phường Ba Đình").
 // The form works without this: the server resolves what was typed.
