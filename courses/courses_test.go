@@ -1,7 +1,10 @@
 package courses
 
 import (
+	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -250,5 +253,204 @@ func TestBareLinksAreHTTPSOnly(t *testing.T) {
 	}
 	if _, _, err := renderMarkdown([]byte("<https://dichvucong.gov.vn>"), "c"); err != nil {
 		t.Errorf("an https link refused: %v", err)
+	}
+}
+
+// allButOneLimit checks the quiz rule of issue 13: a multiple-choice
+// question where every option but one is right is answered by spotting the
+// one absurd option, so no more than a third of a course's multiple-choice
+// questions may be made that way.
+func allButOneLimit(c *Course) error {
+	var multiple, allButOne []string
+	for _, q := range c.Questions {
+		if q.Kind != quiz.Multiple {
+			continue
+		}
+		multiple = append(multiple, q.ID)
+		right := 0
+		for _, o := range q.Options {
+			if o.Correct {
+				right++
+			}
+		}
+		if right == len(q.Options)-1 {
+			allButOne = append(allButOne, q.ID)
+		}
+	}
+	if 3*len(allButOne) > len(multiple) {
+		return fmt.Errorf("%d of %d multiple-choice questions have every option but one right (%s); at most a third may: write wrong options that are mistakes people really make",
+			len(allButOne), len(multiple), strings.Join(allButOne, ", "))
+	}
+	return nil
+}
+
+func TestMultipleChoiceIsNotSpotTheOddOneOut(t *testing.T) {
+	cat, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cat.Courses {
+		if err := allButOneLimit(c); err != nil {
+			t.Errorf("%s: %v", c.ID, err)
+		}
+	}
+}
+
+// The five basic skills of Công văn 3240/BTTTT-CĐSQG are each taught to
+// residents: a course written for team members does not count, since a
+// household is covered by what its members learnt.
+func basicSkillsForResidents(cat *Catalogue) error {
+	var missing []string
+	for _, s := range Skills {
+		if s == "basics" {
+			continue
+		}
+		found := false
+		for _, c := range cat.Courses {
+			if c.Audience == AudienceResidents && slices.Contains(c.Skills, s) {
+				found = true
+			}
+		}
+		if !found {
+			missing = append(missing, s)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("no course for residents teaches %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func TestEveryBasicSkillHasAResidentsCourse(t *testing.T) {
+	cat, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := basicSkillsForResidents(cat); err != nil {
+		t.Error(err)
+	}
+}
+
+// An annotated screen (FORMAT.md) is an SVG whose root carries
+// data-screen="steps" and whose only text is the step numbers, each in a
+// <g class="step">: digits need no translation.
+var (
+	screenMark = regexp.MustCompile(`^<svg[^>]*\sdata-screen="steps"`)
+	svgText    = regexp.MustCompile(`(?s)<text[^>]*>(.*?)</text>`)
+	stepText   = regexp.MustCompile(`(?s)<g class="step">.*?<text[^>]*>(.*?)</text>.*?</g>`)
+	stepLine   = regexp.MustCompile(`(?m)^\d+\. `)
+)
+
+// screenProblems checks one lesson of a how-to course: it shows at least one
+// annotated screen, each screen's text is step numbers only, numbered 1, 2, 3…
+// with no number beyond the lesson's numbered steps.
+func screenProblems(c *Course, l *Lesson) []string {
+	var out []string
+	src := l.Source["vi"]
+	steps := len(stepLine.FindAllString(src, -1))
+	screens := 0
+	for _, m := range imageRef.FindAllStringSubmatch(src, -1) {
+		svg := strings.TrimSpace(string(c.Images[m[2]]))
+		if !screenMark.MatchString(svg) {
+			continue
+		}
+		screens++
+		var nums []string
+		for _, s := range stepText.FindAllStringSubmatch(svg, -1) {
+			nums = append(nums, s[1])
+		}
+		for _, t := range svgText.FindAllStringSubmatch(svg, -1) {
+			if !regexp.MustCompile(`^\d+$`).MatchString(t[1]) {
+				out = append(out, fmt.Sprintf("img/%s: text %q in a screen (only step numbers; words go in the alt text)", m[2], t[1]))
+			}
+		}
+		if len(nums) == 0 {
+			out = append(out, fmt.Sprintf("img/%s: a screen with no numbered step", m[2]))
+		}
+		for i, n := range nums {
+			if n != strconv.Itoa(i+1) {
+				out = append(out, fmt.Sprintf("img/%s: steps numbered %v, want 1, 2, 3… in order", m[2], nums))
+				break
+			}
+		}
+		if len(nums) > steps {
+			out = append(out, fmt.Sprintf("img/%s: marks %d steps, the lesson numbers only %d", m[2], len(nums), steps))
+		}
+	}
+	if screens == 0 {
+		out = append(out, "a lesson of a how-to course shows no annotated screen")
+	}
+	return out
+}
+
+func TestHowToLessonsShowAnnotatedScreens(t *testing.T) {
+	cat, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cat.Courses {
+		if !c.HowTo {
+			continue
+		}
+		for _, l := range c.Lessons {
+			for _, p := range screenProblems(c, l) {
+				t.Errorf("%s/%s: %s", c.ID, l.ID, p)
+			}
+		}
+	}
+}
+
+// Each lint above fails on a course that breaks it.
+func TestLintsCatchBadCourses(t *testing.T) {
+	q := func(id string, right ...bool) *Question {
+		qq := &Question{Question: quiz.Question{ID: id, Kind: quiz.Multiple}}
+		for i, r := range right {
+			qq.Options = append(qq.Options, quiz.Option{ID: string(rune('a' + i)), Correct: r})
+		}
+		return qq
+	}
+	bad := &Course{ID: "bad", Questions: []*Question{q("q1", true, true, true, false), q("q2", true, true, false, false), q("q3", true, false, true, true)}}
+	if err := allButOneLimit(bad); err == nil || !strings.Contains(err.Error(), "2 of 3") {
+		t.Errorf("two all-but-one questions of three passed the limit: %v", err)
+	}
+	bad.Questions[2] = q("q3", true, false, false, false)
+	if err := allButOneLimit(bad); err != nil {
+		t.Errorf("one of three refused: %v", err)
+	}
+
+	cat := &Catalogue{Courses: []*Course{
+		{ID: "a", Audience: AudienceResidents, Skills: []string{"public-services", "shopping", "payment", "safety"}},
+		{ID: "team", Audience: AudienceTeamMembers, Skills: []string{"local-platforms"}},
+	}}
+	if err := basicSkillsForResidents(cat); err == nil || !strings.Contains(err.Error(), "local-platforms") {
+		t.Errorf("local platforms taught only to team members passed: %v", err)
+	}
+
+	screen := func(body string) []byte {
+		return []byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" data-screen="steps">` + body + `</svg>`)
+	}
+	step := func(n string) string { return `<g class="step"><circle r="1"/><text>` + n + `</text></g>` }
+	lesson := &Lesson{ID: "l", Source: map[string]string{"vi": "1. Mở.\n2. Bấm.\n\n![màn hình](img/s.svg)"}}
+	cases := []struct {
+		name string
+		img  []byte
+		want string
+	}{
+		{"decoration only", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><circle r="1"/></svg>`), "no annotated screen"},
+		{"words in the drawing", screen(step("1") + `<text>Đăng nhập</text>`), "only step numbers"},
+		{"no step", screen(`<rect/>`), "no numbered step"},
+		{"steps out of order", screen(step("2") + step("1")), "in order"},
+		{"more marks than steps", screen(step("1") + step("2") + step("3")), "numbers only 2"},
+	}
+	for _, tc := range cases {
+		c := &Course{ID: "c", HowTo: true, Images: map[string][]byte{"s.svg": tc.img}}
+		got := strings.Join(screenProblems(c, lesson), "; ")
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("%s: want a problem containing %q, got %q", tc.name, tc.want, got)
+		}
+	}
+	good := &Course{ID: "c", HowTo: true, Images: map[string][]byte{"s.svg": screen(step("1") + step("2"))}}
+	if p := screenProblems(good, lesson); len(p) > 0 {
+		t.Errorf("a good screen refused: %v", p)
 	}
 }
