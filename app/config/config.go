@@ -35,6 +35,17 @@ type Config struct {
 	// KNS_VERIFY_LIMIT: certificate checks a client may make per minute;
 	// 0 turns the limit off (for load tests).
 	VerifyLimit int
+	// KNS_METRICS_ADDR: where GET /metrics (Prometheus) is served, on a
+	// listener of its own; empty serves no metrics.
+	MetricsAddr string
+	// KNS_LOG_FORMAT: "text" (key=value) or "json".
+	LogFormat string
+	// KNS_BACKUP_DIR, KNS_BACKUP_EVERY, KNS_BACKUP_KEEP: scheduled backups
+	// of the embedded database into a folder, every so often, keeping the
+	// newest so many. No folder, no scheduled backups.
+	BackupDir   string
+	BackupEvery time.Duration
+	BackupKeep  int
 	// Now is the clock, for tests that must start at a window's beginning
 	// (rate limits count in fixed windows); nil is the real one. No
 	// environment variable sets it.
@@ -81,6 +92,22 @@ func load(env func(string) string) (*Config, error) {
 	}
 	if c.VerifyLimit, err = strconv.Atoi(get("KNS_VERIFY_LIMIT", "30")); err != nil || c.VerifyLimit < 0 {
 		return nil, fmt.Errorf("KNS_VERIFY_LIMIT: want a number of checks per minute, 0 for none")
+	}
+	c.MetricsAddr = get("KNS_METRICS_ADDR", "")
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return nil, fmt.Errorf("KNS_METRICS_ADDR %q: want host:port, for example 127.0.0.1:9464", c.MetricsAddr)
+		}
+	}
+	if c.LogFormat = get("KNS_LOG_FORMAT", "text"); c.LogFormat != "text" && c.LogFormat != "json" {
+		return nil, fmt.Errorf("KNS_LOG_FORMAT: want text or json")
+	}
+	c.BackupDir = get("KNS_BACKUP_DIR", "")
+	if c.BackupEvery, err = time.ParseDuration(get("KNS_BACKUP_EVERY", "6h")); err != nil || c.BackupEvery < time.Minute {
+		return nil, fmt.Errorf("KNS_BACKUP_EVERY: want a duration of at least 1m, for example 6h or 30m")
+	}
+	if c.BackupKeep, err = strconv.Atoi(get("KNS_BACKUP_KEEP", "14")); err != nil || c.BackupKeep < 1 {
+		return nil, fmt.Errorf("KNS_BACKUP_KEEP: want the number of backups to keep, at least 1")
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(get("KNS_LOG_LEVEL", "info"))); err != nil {
 		return nil, fmt.Errorf("KNS_LOG_LEVEL: want debug, info, warn or error: %w", err)

@@ -20,7 +20,8 @@ const usage = `commands:
   export FILE      write every record as JSON Lines (FILE "-" for standard output)
   import FILE      load an export into an empty store (embedded, or KNS_MONGODB_URI)
   backup FILE      consistent copy of the embedded database, also while the server runs
-  copy-to URI      copy the embedded store into an empty MongoDB database`
+  copy-to URI      copy the embedded store into an empty MongoDB database
+  restore FILE     put a backup of the embedded database into an empty data folder`
 
 // command runs one of the program's commands.
 func command(ctx context.Context, cfg *config.Config, log *slog.Logger, args []string) error {
@@ -99,6 +100,11 @@ func command(ctx context.Context, cfg *config.Config, log *slog.Logger, args []s
 		}
 		fmt.Println("Backed up to", args[1])
 		return nil
+	case "restore":
+		if err := want(1); err != nil {
+			return err
+		}
+		return restore(ctx, cfg, log, args[1])
 	case "copy-to":
 		if err := want(1); err != nil {
 			return err

@@ -16,6 +16,7 @@ import (
 
 	"kynangso/app/config"
 	"kynangso/app/credential"
+	"kynangso/app/obs"
 	"kynangso/app/store"
 	"kynangso/app/web"
 	"kynangso/courses"
@@ -29,7 +30,9 @@ type Platform struct {
 	Log     *slog.Logger
 	Keys    *credential.Keyring
 	Courses *courses.Catalogue
+	Metrics *obs.Metrics // also read by tests
 	unlock  func()
+	closers []func() error
 }
 
 // Start opens everything the server needs. On the embedded store it
@@ -66,7 +69,9 @@ func start(ctx context.Context, cfg *config.Config, log *slog.Logger, exclusive 
 		}
 		return nil, err
 	}
-	p.App, err = web.New(web.Deps{Config: cfg, Store: p.Store, Courses: cat, Keys: p.Keys, Log: log})
+	p.Metrics = obs.New(p.sessionCounter())
+	p.App, err = web.New(web.Deps{Config: cfg, Store: obs.WrapStore(p.Store, p.Metrics), Courses: cat, Keys: p.Keys, Log: log,
+		Observe: p.Metrics.Middleware(log)})
 	if err != nil {
 		p.Close()
 		return nil, err
@@ -81,6 +86,9 @@ func (p *Platform) Close() {
 	if p.Store != nil {
 		_ = p.Store.Close(ctx)
 	}
+	for _, c := range p.closers {
+		_ = c()
+	}
 	if p.unlock != nil {
 		p.unlock()
 	}
@@ -93,7 +101,7 @@ func Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	log := obs.NewLogger(os.Stderr, cfg.LogFormat, cfg.LogLevel)
 	slog.SetDefault(log)
 	if len(args) > 0 {
 		return command(ctx, cfg, log, args)
@@ -110,6 +118,10 @@ func Run(ctx context.Context, args []string) error {
 		return err
 	}
 	go upkeep(ctx, p)
+	go backupLoop(ctx, p, p.Metrics.BackupDone)
+	if err := serveMetrics(ctx, p); err != nil {
+		return err
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- p.App.Listen(cfg.Addr) }()

@@ -8,6 +8,9 @@ import (
 
 // routes registers every route of the site, so the whole site reads here.
 func (s *Server) routes(app *fiber.App) {
+	if s.observe != nil {
+		app.Use(s.observe) // first: metrics and the access log see every answer
+	}
 	// A bug in one handler must cost one request a 500, not the server.
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	s.protectAll(app)
@@ -33,6 +36,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Post("/api/v1/credentials/verify", verifyLimit, s.verifyCredential)
 	app.Get("/api/v1/provinces/:code/communes", s.communesJSON)
 	app.Get("/.well-known/jwks.json", s.jwks)
+	app.Get("/api/openapi.json", s.openAPI)
 	app.Get("/credentials/status/:list", s.statusList)
 	app.Get("/credentials/:code.json", verifyLimit, s.credentialJSON)
 	app.Get("/courses/:course/img/:name", s.courseImage)

@@ -33,6 +33,7 @@ type Server struct {
 	keys    *credential.Keyring
 	log     *slog.Logger
 	now     func() time.Time
+	observe fiber.Handler
 }
 
 // Deps are the parts a Server is built from.
@@ -42,6 +43,9 @@ type Deps struct {
 	Courses *courses.Catalogue
 	Keys    *credential.Keyring
 	Log     *slog.Logger
+	// Observe, when set, runs first on every request (app/obs: metrics
+	// and the access log).
+	Observe fiber.Handler
 }
 
 // New builds the Fiber app with every route.
@@ -60,7 +64,7 @@ func New(d Deps) (*fiber.App, error) {
 	}
 	s := &Server{
 		cfg: d.Config, store: d.Store, courses: d.Courses, places: places,
-		msgs: msgs, assets: assets, keys: d.Keys, log: d.Log, now: time.Now,
+		msgs: msgs, assets: assets, keys: d.Keys, log: d.Log, now: time.Now, observe: d.Observe,
 	}
 	if d.Config.Now != nil {
 		s.now = d.Config.Now
