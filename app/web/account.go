@@ -37,6 +37,10 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 	u := user(c)
 	errs := forms.Errors{}
 	if !password.Check(u.PasswordHash, c.FormValue("old")) {
+		// A double tap: the first tap already set this very password.
+		if nw := c.FormValue("new"); nw != "" && password.Check(u.PasswordHash, nw) {
+			return c.Redirect("/account?saved=password", fiber.StatusSeeOther)
+		}
 		errs.Check("old", "account.password.wrong")
 	}
 	errs.Check("new", forms.Password(c.FormValue("new")))
@@ -47,11 +51,13 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 	if err := s.store.SetPassword(c.UserContext(), u.ID, password.Hash(c.FormValue("new"))); err != nil {
 		return err
 	}
-	// Every other device signed in with the old password is signed out.
+	// Every other device signed in with the old password is signed out;
+	// this one stays signed in under the same session, so a repeat of
+	// this form (a double tap) finds it still signed in.
 	if err := s.store.DeleteUserSessions(c.UserContext(), u.ID); err != nil {
 		return err
 	}
-	if err := s.signIn(c, u); err != nil {
+	if err := s.keepSession(c, u); err != nil {
 		return err
 	}
 	return c.Redirect("/account?saved=password", fiber.StatusSeeOther)
@@ -142,6 +148,10 @@ func (s *Server) deleteAccount(c *fiber.Ctx) error {
 		return fail(fiber.StatusConflict, "account.leader_cannot")
 	}
 	if err := s.certify.Erase(c.UserContext(), u.ID); err != nil {
+		return err
+	}
+	// A repeat of this form, sent with this session, ends here too.
+	if err := s.markDone(c, "delete"); err != nil {
 		return err
 	}
 	s.cookie(c, cookieSession, "", -1, true)

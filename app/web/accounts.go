@@ -155,6 +155,12 @@ func (s *Server) register(c *fiber.Ctx) error {
 	}
 	if err := s.store.CreateUser(c.UserContext(), u); err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
+			// A double tap: the first tap made this very account.
+			if again, err := s.repeatedSignUp(c, f, phone, now); err != nil {
+				return err
+			} else if again {
+				return c.Redirect("/?welcome=1", fiber.StatusSeeOther)
+			}
 			errs.Check("phone", "form.phone.taken")
 			f.Password = ""
 			c.Status(fiber.StatusConflict)

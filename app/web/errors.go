@@ -55,6 +55,13 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		s.log.Error("request failed", slog.String("method", c.Method()), slog.String("path", c.Path()), slog.Any("err", err))
 		e = &Error{Status: fiber.StatusInternalServerError, Msg: "error.internal"}
 	}
+	// A repeat of a form whose first submit did the work ends where the
+	// first did (repeats.go).
+	if loc, err := s.afterRepeat(c, e); err != nil {
+		s.log.Error("repeat check failed", slog.String("path", c.Path()), slog.Any("err", err))
+	} else if loc != "" {
+		return c.Redirect(loc, fiber.StatusSeeOther)
+	}
 	lang := s.lang(c)
 	if isAPI(c) {
 		return c.Status(e.Status).JSON(fiber.Map{"error": s.msgs.T(lang, e.Msg)})

@@ -216,6 +216,18 @@ func (s *Server) signIn(c *fiber.Ctx, u *store.User) error {
 	return nil
 }
 
+// keepSession puts back the session of this request after all of u's
+// sessions were ended (a password change signs out every other device),
+// under the same cookie: the page's forms stay good.
+func (s *Server) keepSession(c *fiber.Ctx, u *store.User) error {
+	tok, _ := c.Locals(localSessionToken).(string)
+	if tok == "" {
+		return s.signIn(c, u)
+	}
+	now := s.now()
+	return s.store.CreateSession(c.UserContext(), &store.Session{ID: hashToken(tok), UserID: u.ID, Created: now, Expires: now.Add(sessionTTL)})
+}
+
 // withCSRF guards every form. Signed in, a form carries a token bound to
 // the session: an HMAC of "csrf" keyed by the session cookie, which only
 // this browser and the server know; a token from another session, or from

@@ -328,6 +328,14 @@ func (s *Server) reset(c *fiber.Ctx) error {
 		right = subtle.ConstantTimeCompare([]byte(resetHash(u.ID, code)), []byte(r.Hash)) == 1
 	}
 	if !right {
+		// A double tap: the first tap used this very code.
+		if u != nil {
+			if again, err := s.repeatedReset(c, u, code, pw, now); err != nil {
+				return err
+			} else if again {
+				return c.Redirect("/?reset=1", fiber.StatusSeeOther)
+			}
+		}
 		return show(fiber.StatusUnauthorized, forms.Errors{"code": "reset.code.wrong"})
 	}
 	// The code is used up last: a failure before that leaves it live, so
