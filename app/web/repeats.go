@@ -95,7 +95,9 @@ func (s *Server) repeatedReset(c *fiber.Ctx, u *store.User, code, pw string, now
 // themselves.
 const markWindow = 10 * time.Minute
 
-func markKey(what, sessionToken string) string { return "repeat:" + what + ":" + hashToken(sessionToken)[:32] }
+func markKey(what, sessionToken string) string {
+	return "repeat:" + what + ":" + hashToken(sessionToken)[:32]
+}
 
 func (s *Server) markDone(c *fiber.Ctx, what string) error {
 	tok, _ := c.Locals(localSessionToken).(string)
