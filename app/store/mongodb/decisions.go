@@ -20,6 +20,7 @@ import (
 //	revoke:<code>               the Revocation (kept)
 //	setup:<token>               the phone that used the setup token (kept)
 //	status_index:<n>            that status-list position is taken (kept)
+//	claim:<team>:<phone>:<await> who claimed a team awaiting a leader (expires)
 //
 // A decision that guards a record only until that record is written
 // expires some time after; MongoDB's TTL index or Sweep removes it. The
@@ -39,6 +40,7 @@ const (
 	kindRevoke      = "revoke"
 	kindSetup       = "setup"
 	kindStatusIndex = "status_index"
+	kindClaim       = "claim"
 )
 
 // decisionKeep is how long an expiring decision is kept: far longer than

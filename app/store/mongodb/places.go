@@ -2,6 +2,7 @@ package mongodb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -21,31 +22,56 @@ var placeTeamsIndexes = []mongo.IndexModel{
 }
 
 // AwaitTeamLeader appoints by phone a leader who has not signed up yet.
+// Each appointment gets a fresh leader_await, which names the claim
+// decision (ClaimTeams): a phone awaited again after a claim is claimed
+// afresh.
 func (s *Store) AwaitTeamLeader(ctx context.Context, teamID, phone string) error {
-	return wrap(s.updateByID(ctx, s.teams(), teamID, bson.M{"$set": bson.M{"leader_id": "", "leader_phone": phone}}), "await leader of %s", teamID)
+	return wrap(s.updateByID(ctx, s.teams(), teamID, bson.M{"$set": bson.M{"leader_id": "", "leader_phone": phone, "leader_await": store.NewID()}}),
+		"await leader of %s", teamID)
 }
 
-// ClaimTeams hands every team awaiting phone to userID. Each team is
-// claimed by its own conditional update, so a team another registration
-// already claimed is left alone.
+// awaitingTeam is a team as stored, with the appointment it awaits under.
+type awaitingTeam struct {
+	store.Team `bson:",inline"`
+	Await      string `bson:"leader_await,omitempty"`
+}
+
+// ClaimTeams hands every team awaiting phone to userID. A conditional
+// update alone cannot do it once (FerretDB applies it as a read then a
+// write: two registrations at once would both match), so the claim of
+// each appointment is decided first by a unique insert naming the
+// claimer; only the claimer applies it, and her retry after a crash
+// finishes it.
 func (s *Store) ClaimTeams(ctx context.Context, phone, userID string) ([]store.Team, error) {
 	out := []store.Team{}
 	if phone == "" {
 		return out, nil
 	}
-	waiting, err := findAll[store.Team](ctx, s.teams(), bson.M{"leader_phone": phone})
+	waiting, err := findAll[awaitingTeam](ctx, s.teams(), bson.M{"leader_phone": phone})
 	if err != nil {
 		return nil, fmt.Errorf("teams awaiting a leader: %w", err)
 	}
 	for _, t := range waiting {
-		r, err := s.teams().UpdateOne(ctx, bson.M{"_id": t.ID, "leader_phone": phone},
-			bson.M{"$set": bson.M{"leader_id": userID}, "$unset": bson.M{"leader_phone": ""}})
+		key := kindClaim + ":" + t.ID + ":" + phone + ":" + t.Await
+		who, _, err := decide(ctx, s, key, kindClaim, userID, keepUntil(), userID)
 		if err != nil {
 			return nil, fmt.Errorf("claim team %s: %w", t.ID, err)
 		}
-		if r.ModifiedCount == 1 {
-			t.LeaderID, t.LeaderPhone = userID, ""
-			out = append(out, t)
+		if *who != userID {
+			continue // another registration claimed it
+		}
+		if err := store.Step(ctx, "mongodb.ClaimTeams.apply"); err != nil {
+			return nil, err
+		}
+		r, err := s.teams().UpdateOne(ctx, bson.M{"_id": t.ID, "leader_phone": phone},
+			bson.M{"$set": bson.M{"leader_id": userID}, "$unset": bson.M{"leader_phone": "", "leader_await": ""}})
+		if err != nil {
+			return nil, fmt.Errorf("claim team %s: %w", t.ID, err)
+		}
+		if r.MatchedCount == 1 {
+			tm := t.Team
+			tm.LeaderID, tm.LeaderPhone = userID, ""
+			out = append(out, tm)
 		}
 	}
 	return out, nil
@@ -108,13 +134,17 @@ func (s *Store) RenameHousehold(ctx context.Context, teamID, id, label string) e
 
 // DeleteHousehold removes the household, then empties its members': run
 // again after a crash between the two, the first finds nothing and the
-// second finishes.
+// second finishes. Only teamID's members are emptied, so naming another
+// team's household changes nothing.
 func (s *Store) DeleteHousehold(ctx context.Context, teamID, id string) error {
 	r, err := s.households().DeleteOne(ctx, bson.M{"_id": id, "team_id": teamID})
 	if err != nil {
 		return fmt.Errorf("delete household %s: %w", id, err)
 	}
-	if _, err := s.users().UpdateMany(ctx, bson.M{"household": id}, bson.M{"$unset": bson.M{"household": ""}}); err != nil {
+	if err := store.Step(ctx, "mongodb.DeleteHousehold.members"); err != nil {
+		return err
+	}
+	if _, err := s.users().UpdateMany(ctx, bson.M{"household": id, "team_id": teamID}, bson.M{"$unset": bson.M{"household": ""}}); err != nil {
 		return fmt.Errorf("empty household %s: %w", id, err)
 	}
 	if r.DeletedCount == 0 {
@@ -123,10 +153,15 @@ func (s *Store) DeleteHousehold(ctx context.Context, teamID, id string) error {
 	return nil
 }
 
+// SetUserHousehold checks the household, sets it, then checks it again: a
+// DeleteHousehold that ran between the first check and the write has
+// emptied its members before the write landed, so the person is taken
+// back out of it here.
 func (s *Store) SetUserHousehold(ctx context.Context, teamID, userID, householdID string) error {
 	update := bson.M{"$unset": bson.M{"household": ""}}
+	inTeam := bson.M{"_id": householdID, "team_id": teamID}
 	if householdID != "" {
-		if _, err := findOne[store.Household](ctx, s.households(), bson.M{"_id": householdID, "team_id": teamID}); err != nil {
+		if _, err := findOne[store.Household](ctx, s.households(), inTeam); err != nil {
 			return wrap(err, "household %s", householdID)
 		}
 		update = bson.M{"$set": bson.M{"household": householdID}}
@@ -135,7 +170,18 @@ func (s *Store) SetUserHousehold(ctx context.Context, teamID, userID, householdI
 	if err == nil && r.MatchedCount == 0 {
 		err = store.ErrNotFound
 	}
-	return wrap(err, "set household of %s", userID)
+	if err != nil || householdID == "" {
+		return wrap(err, "set household of %s", userID)
+	}
+	if _, err := findOne[store.Household](ctx, s.households(), inTeam); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			if _, uerr := s.users().UpdateOne(ctx, bson.M{"_id": userID, "household": householdID}, bson.M{"$unset": bson.M{"household": ""}}); uerr != nil {
+				return fmt.Errorf("set household of %s: %w", userID, uerr)
+			}
+		}
+		return wrap(err, "household %s", householdID)
+	}
+	return nil
 }
 
 // Officials

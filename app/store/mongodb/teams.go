@@ -50,9 +50,10 @@ func (s *Store) TeamsLedBy(ctx context.Context, userID string) ([]store.Team, er
 	return l, wrap(err, "teams led by %s", userID)
 }
 
-// SetTeamLeader appoints a leader.
+// SetTeamLeader appoints a leader and clears any leader awaited by phone.
 func (s *Store) SetTeamLeader(ctx context.Context, teamID, userID string) error {
-	return wrap(s.updateByID(ctx, s.teams(), teamID, bson.M{"$set": bson.M{"leader_id": userID}}), "set leader of %s", teamID)
+	return wrap(s.updateByID(ctx, s.teams(), teamID, bson.M{"$set": bson.M{"leader_id": userID},
+		"$unset": bson.M{"leader_phone": "", "leader_await": ""}}), "set leader of %s", teamID)
 }
 
 // TeamCounts counts the members and valid certificates of the teams in

@@ -216,7 +216,7 @@ func loadArgs(r store.Record) (string, []any, error) {
 	case *store.Grant:
 		return insertGrant, grantArgs(v), nil
 	case *store.Snapshot:
-		return "INSERT INTO snapshots (" + snapshotCols + ") VALUES (?,?,?)", []any{v.ID, v.Body, ms(v.At)}, nil
+		return insertSnapshot, snapshotArgs(v), nil
 	case *store.Session:
 		return "INSERT INTO sessions (id, user_id, created, expires) VALUES (?,?,?,?)",
 			[]any{v.ID, v.UserID, ms(v.Created), ms(v.Expires)}, nil

@@ -124,7 +124,9 @@ func grantArgs(g *store.Grant) []any {
 }
 
 func (s *Store) PutGrant(ctx context.Context, g *store.Grant) (bool, error) {
-	r, err := s.exec(ctx, "put grant", strings.Replace(insertGrant, "INSERT", "INSERT OR IGNORE", 1), grantArgs(g)...)
+	// ON CONFLICT, not OR IGNORE: only the id taken is "not new"; any
+	// other constraint failing is an error.
+	r, err := s.exec(ctx, "put grant", insertGrant+" ON CONFLICT (id) DO NOTHING", grantArgs(g)...)
 	if err != nil {
 		return false, err
 	}
@@ -214,12 +216,25 @@ func (s *Store) ScanCertificates(ctx context.Context, communes []string, fn func
 }
 
 // PutSnapshot inserts s unless its id is taken, then reads back what is
-// stored: the first writer's body wins.
+// stored: the first writer's body wins. (ON CONFLICT, not OR IGNORE,
+// which would also skip a row failing NOT NULL without a word.)
 func (s *Store) PutSnapshot(ctx context.Context, snap *store.Snapshot) (*store.Snapshot, error) {
-	if _, err := s.exec(ctx, "put snapshot", "INSERT OR IGNORE INTO snapshots ("+snapshotCols+") VALUES (?,?,?)", snap.ID, snap.Body, ms(snap.At)); err != nil {
+	if _, err := s.exec(ctx, "put snapshot", insertSnapshot+" ON CONFLICT (id) DO NOTHING", snapshotArgs(snap)...); err != nil {
 		return nil, err
 	}
 	return s.snapshotFrom(ctx, s.wr, snap.ID)
+}
+
+const insertSnapshot = "INSERT INTO snapshots (" + snapshotCols + ") VALUES (?,?,?)"
+
+// snapshotArgs binds an empty body as an empty blob: a nil []byte would
+// be NULL, which the column refuses.
+func snapshotArgs(snap *store.Snapshot) []any {
+	body := snap.Body
+	if body == nil {
+		body = []byte{}
+	}
+	return []any{snap.ID, body, ms(snap.At)}
 }
 
 func (s *Store) Snapshot(ctx context.Context, id string) (*store.Snapshot, error) {

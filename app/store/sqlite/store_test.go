@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -71,6 +72,95 @@ func TestOpenTwice(t *testing.T) {
 	files, _ := fs.Glob(migrations, "migrations/*.sql")
 	if v != len(files) || v < 2 {
 		t.Errorf("user_version = %d after opening twice, want %d (one per migration, each applied once)", v, len(files))
+	}
+}
+
+// A file made by an earlier release (migrations 0001 and 0002, with data
+// in it) opens: the later migrations apply to it, its records read with
+// the new fields empty, and the new methods work on them.
+func TestMigrateFromRelease2(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "kns.db")
+	old, err := sql.Open("sqlite", path+"?"+pragmas)
+	must(t, err)
+	for _, name := range []string{"migrations/0001_init.sql", "migrations/0002_audit_about.sql"} {
+		body, err := migrations.ReadFile(name)
+		must(t, err)
+		_, err = old.ExecContext(ctx, string(body))
+		must(t, err)
+	}
+	created := t0.UnixMilli()
+	for _, q := range []struct {
+		query string
+		args  []any
+	}{
+		{"PRAGMA user_version = 2", nil},
+		{`INSERT INTO users (id, name, name_folded, phone, password_hash, role, province, commune, team_id, consent_version, consent_at, created, last_active)
+			VALUES ('u1', 'An', 'an', '0912345678', 'h', 'learner', '01', '00004', 'T1', '1', ?, ?, ?)`, []any{created, created, created}},
+		{`INSERT INTO users (id, name, name_folded, phone, password_hash, role, province, commune, consent_version, consent_at, created, last_active)
+			VALUES ('u2', 'Bình', 'binh', '0912345679', 'h', 'learner', '79', '26734', '1', ?, ?, ?)`, []any{created, created, created}},
+		{"INSERT INTO teams (id, name, province, commune, leader_id, created) VALUES ('T1', 'Tổ 1', '01', '00004', 'u1', ?)", []any{created}},
+		{"INSERT INTO teams (id, name, province, commune, created) VALUES ('T2', 'Tổ 2', '01', '00004', ?)", []any{created}},
+		{"INSERT INTO sessions (id, user_id, created, expires) VALUES ('s1', 'u1', ?, ?)", []any{created, created + 3600_000}},
+	} {
+		_, err := old.ExecContext(ctx, q.query, q.args...)
+		must(t, err)
+	}
+	must(t, old.Close())
+
+	s := open(t, path)
+	var v int
+	must(t, s.db.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v))
+	files, _ := fs.Glob(migrations, "migrations/*.sql")
+	if v != len(files) {
+		t.Errorf("user_version = %d after migrating, want %d", v, len(files))
+	}
+	u, err := s.UserByID(ctx, "u1")
+	must(t, err)
+	if u.Name != "An" || u.TeamID != "T1" || u.Household != "" || !u.Created.Equal(t0.Truncate(time.Millisecond)) {
+		t.Errorf("an old user = %+v", u)
+	}
+	if _, su, err := s.SessionUser(ctx, "s1", t0); err != nil || su.ID != "u1" {
+		t.Errorf("an old session: %+v, %v", su, err)
+	}
+	tm, err := s.Team(ctx, "T2")
+	must(t, err)
+	if tm.LeaderID != "" || tm.LeaderPhone != "" || tm.Households != 0 || tm.Name != "Tổ 2" {
+		t.Errorf("an old team = %+v", tm)
+	}
+	// Old teams without a leader await no one.
+	if l, err := s.ClaimTeams(ctx, "", "x"); err != nil || len(l) != 0 {
+		t.Errorf("ClaimTeams of the empty phone on old teams = %v, %v", l, err)
+	}
+	must(t, s.CreateHousehold(ctx, &store.Household{ID: "h1", TeamID: "T1", Label: "Hộ 1", Created: t0}))
+	must(t, s.SetUserHousehold(ctx, "T1", "u1", "h1"))
+	must(t, s.SetTeamHouseholds(ctx, "T1", 60))
+	must(t, s.AwaitTeamLeader(ctx, "T2", "0912345679"))
+	if l, err := s.ClaimTeams(ctx, "0912345679", "u2"); err != nil || len(l) != 1 || l[0].ID != "T2" {
+		t.Errorf("ClaimTeams on an old team = %v, %v", l, err)
+	}
+	if isNew, err := s.PutGrant(ctx, &store.Grant{ID: "g", Role: store.GrantCommune, Place: "00004", Province: "01", Phone: "0912345679", At: t0}); err != nil || !isNew {
+		t.Errorf("PutGrant after migrating: %v, %v", isNew, err)
+	}
+	if _, err := s.PutSnapshot(ctx, &store.Snapshot{ID: "q", Body: []byte("x"), At: t0}); err != nil {
+		t.Errorf("PutSnapshot after migrating: %v", err)
+	}
+	n := 0
+	must(t, s.ScanPeople(ctx, "01", func(p *store.PersonFact) error {
+		n++
+		if p.ID != "u1" || p.Household != "h1" || p.TeamID != "T1" {
+			t.Errorf("ScanPeople after migrating: %+v", p)
+		}
+		return nil
+	}))
+	if n != 1 {
+		t.Errorf("ScanPeople(01) after migrating gave %d people", n)
+	}
+	// Opened again, nothing is applied twice and the data stays.
+	must(t, s.Close(ctx))
+	s = open(t, path)
+	if u, err := s.UserByID(ctx, "u1"); err != nil || u.Household != "h1" {
+		t.Errorf("reopened: %+v, %v", u, err)
 	}
 }
 

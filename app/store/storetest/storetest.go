@@ -43,6 +43,16 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SigningKeys", testKeys},
 		{"Sweep", testSweep},
 		{"DeleteUserData", testDeleteUser},
+		{"TeamsAwaitingALeader", testAwaitLeader},
+		{"ClaimTeamsUnderConcurrency", testClaimConcurrency},
+		{"TeamsByPlace", testTeamsOfPlace},
+		{"Households", testHouseholds},
+		{"HouseholdDeletedWhileJoined", testHouseholdDeletedWhileJoined},
+		{"Grants", testGrants},
+		{"ScanPeople", testScanPeople},
+		{"ScanCertificates", testScanCertificates},
+		{"SnapshotWrittenOnce", testSnapshots},
+		{"PlacesCutShortThenFinished", testPlacesCutShort},
 		{"Atomic", testAtomic},
 		{"DumpLoad", func(t *testing.T, s store.Store) { testDumpLoad(t, s, open(t)) }},
 		{"OnceUnderConcurrency", testConcurrency},
@@ -727,12 +737,21 @@ func fill(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	u := newUser(t, s, "0912345678", "Nguyễn Văn An", "T1")
 	v := newUser(t, s, "0912345679", "Trần Thị Bình", "")
-	must(t, s.CreateTeam(ctx, &store.Team{ID: "T1", Name: "Tổ 1", Province: "01", Commune: "00004", LeaderID: u.ID, Created: t0}))
+	must(t, s.CreateTeam(ctx, &store.Team{ID: "T1", Name: "Tổ 1", Province: "01", Commune: "00004", LeaderID: u.ID, Households: 85, Created: t0}))
+	must(t, s.CreateTeam(ctx, &store.Team{ID: "T2", Name: "Tổ 2", Province: "01", Commune: "00004", Created: t0}))
+	must(t, s.AwaitTeamLeader(ctx, "T2", "0912345670"))
+	must(t, s.CreateHousehold(ctx, &store.Household{ID: "h1", TeamID: "T1", Label: "Hộ ông Ba", Created: t0}))
+	must(t, s.SetUserHousehold(ctx, "T1", u.ID, "h1"))
+	_, err := s.PutGrant(ctx, &store.Grant{ID: store.GrantID(store.GrantCommune, "00004", "0912345679"), Role: store.GrantCommune,
+		Place: "00004", Province: "01", Phone: "0912345679", By: u.ID, At: t0})
+	must(t, err)
+	_, err = s.PutSnapshot(ctx, &store.Snapshot{ID: "2026-Q3/01", Body: []byte(`{"people":2}`), At: t0})
+	must(t, err)
 	must(t, s.CreateSession(ctx, &store.Session{ID: "s1", UserID: u.ID, Created: t0, Expires: t0.Add(24 * time.Hour)}))
 	must(t, s.MarkLessonDone(ctx, u.ID, "c1", "l1", t0))
 	must(t, s.RecordScore(ctx, v.ID, "c1", 60, false, t0))
 	a := newAttempt(t, s, u)
-	_, _, err := s.SubmitAttempt(ctx, graded(a, true))
+	_, _, err = s.SubmitAttempt(ctx, graded(a, true))
 	must(t, err)
 	newAttempt(t, s, v)
 	c := newCert(u, "c1", t0)
@@ -798,6 +817,28 @@ func testDumpLoad(t *testing.T, s, empty store.Store) {
 	must(t, err)
 	if c2.StatusIndex == held.StatusIndex {
 		t.Errorf("after import, a status index was given twice: %d", c2.StatusIndex)
+	}
+	// The new fields came over, and what they mean still works.
+	if u.Household != "h1" {
+		t.Errorf("after import, the person's household is %q", u.Household)
+	}
+	if tm, err := empty.Team(ctx, "T1"); err != nil || tm.Households != 85 {
+		t.Errorf("after import, team T1 = %+v, %v", tm, err)
+	}
+	if h, err := empty.Household(ctx, "h1"); err != nil || h.Label != "Hộ ông Ba" || h.TeamID != "T1" {
+		t.Errorf("after import, household = %+v, %v", h, err)
+	}
+	if l, err := empty.Grants(ctx, store.GrantQuery{Phone: "0912345679"}); err != nil || len(l) != 1 || !l[0].At.Equal(t0) {
+		t.Errorf("after import, grants = %+v, %v", l, err)
+	}
+	if isNew, _ := empty.PutGrant(ctx, &store.Grant{ID: store.GrantID(store.GrantCommune, "00004", "0912345679")}); isNew {
+		t.Error("after import, an imported grant is stored again as new")
+	}
+	if snap, err := empty.PutSnapshot(ctx, &store.Snapshot{ID: "2026-Q3/01", Body: []byte("other"), At: t0}); err != nil || string(snap.Body) != `{"people":2}` {
+		t.Errorf("after import, the snapshot = %+v, %v", snap, err)
+	}
+	if l, err := empty.ClaimTeams(ctx, "0912345670", "newcomer"); err != nil || len(l) != 1 || l[0].ID != "T2" {
+		t.Errorf("after import, the team awaiting a leader: claim = %v, %v", l, err)
 	}
 }
 
