@@ -17,9 +17,9 @@ import (
 // Quarter is a calendar quarter, in Vietnam time.
 type Quarter struct{ Year, Q int }
 
-// FirstQuarter is the earliest quarter the ranking answers for: the year
-// Công văn 3240 set the goal.
-var FirstQuarter = Quarter{2024, 1}
+// FirstQuarter is the earliest quarter the ranking answers for: the first
+// with today's provinces and communes (in force since 1 July 2025).
+var FirstQuarter = Quarter{2025, 3}
 
 var ErrBadQuarter = errors.New("reach: not a quarter")
 

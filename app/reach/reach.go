@@ -166,12 +166,21 @@ func Count(ctx context.Context, st store.Store, skills Skills, o Options) (*Tall
 		t.Weeks[i].Start = weekStart(o.Until).AddDate(0, 0, -7*(o.Weeks-1-i))
 	}
 
+	// A commune's teams count all their members, wherever they live; the
+	// commune's residents in no team of it have the row "".
+	here := map[string]bool{}
+	for _, tm := range o.Teams {
+		here[tm.ID] = o.Commune == "" || tm.Commune == o.Commune
+	}
 	people := map[string]*person{}
 	err := st.ScanPeople(ctx, o.Province, func(p *store.PersonFact) error {
-		if (o.Commune != "" && p.Commune != o.Commune) || p.Created.After(o.Until) {
+		if p.Created.After(o.Until) || (o.Commune != "" && p.Commune != o.Commune && !here[p.TeamID]) {
 			return nil
 		}
 		key := o.Level.person(p)
+		if o.Level == ByTeam && !here[p.TeamID] {
+			key = ""
+		}
 		people[p.ID] = &person{row: key, team: p.TeamID, household: p.Household}
 		f := row(key)
 		f.Residents++

@@ -16,6 +16,9 @@ const (
 	RoleLearner = "learner"
 	RoleLeader  = "leader"
 	RoleAdmin   = "admin"
+	// RoleOfficial: a province or commune official (see Grant). The grants
+	// say where; the role only marks the account as not a plain learner.
+	RoleOfficial = "official"
 )
 
 // User is a registered person.

@@ -168,6 +168,10 @@ func (s *Server) register(c *fiber.Ctx) error {
 		}
 		return err
 	}
+	// What waited for this phone: a team to lead, an official's role.
+	if err := s.roles.Welcome(c.UserContext(), u); err != nil {
+		return err
+	}
 	s.log.Info("registered", slog.String("user", u.ID), slog.String("team", u.TeamID))
 	if err := s.signIn(c, u); err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"kynangso/app/certify"
 	"kynangso/app/forms"
 	"kynangso/app/locality"
+	"kynangso/app/places"
 	"kynangso/app/store"
 )
 
@@ -66,21 +67,6 @@ func (s *Server) showAdmin(c *fiber.Ctx, f teamForm, errs forms.Errors, choices 
 	return s.render(c, "admin", "admin.title", data)
 }
 
-// leaderByPhone finds the registered person a leader's phone names.
-func (s *Server) leaderByPhone(c *fiber.Ctx, typed string, errs forms.Errors) *store.User {
-	phone, msg := forms.Phone(typed)
-	if msg != "" {
-		errs.Check("leader", msg)
-		return nil
-	}
-	u, err := s.store.UserByPhone(c.UserContext(), phone)
-	if err != nil {
-		errs.Check("leader", "admin.leader.unknown")
-		return nil
-	}
-	return u
-}
-
 func (s *Server) adminCreateTeam(c *fiber.Ctx) error {
 	f := teamForm{
 		Name: forms.Clean(c.FormValue("name")), Province: c.FormValue("province"),
@@ -93,51 +79,22 @@ func (s *Server) adminCreateTeam(c *fiber.Ctx) error {
 	errs := forms.Errors{}
 	errs.Check("name", forms.Text(f.Name, forms.TextMax))
 	commune, choices := s.resolveCommune(registerForm{Province: f.Province, Commune: f.Commune, CommuneCode: f.CommuneCode}, errs)
-	leader := s.leaderByPhone(c, f.Leader, errs)
+	phone, msg := forms.Phone(f.Leader)
+	errs.Check("leader", msg)
 	if len(errs) > 0 {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.showAdmin(c, f, errs, choices)
 	}
-	t := &store.Team{ID: f.Code, Name: f.Name, Province: commune.Province.Code, Commune: commune.Code, LeaderID: leader.ID, Created: s.now()}
-	for range 5 {
-		err := s.store.CreateTeam(c.UserContext(), t)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, store.ErrDuplicate) {
-			return err
-		}
-		if old, err := s.store.Team(c.UserContext(), t.ID); err == nil && old.Name == t.Name && old.Commune == t.Commune {
-			// The same form, sent again (or retried after a failure): go
-			// on with what the first one may not have finished.
-			t = old
-			break
-		}
-		t.ID = certcode.Short(6) // a rare clash with another team's code
-	}
-	if err := s.appoint(c, t, leader); err != nil {
+	a, err := s.access(c)
+	if err != nil {
 		return err
 	}
-	if err := s.store.Audit(c.UserContext(), &store.AuditEntry{ID: "team.create:" + t.ID, At: s.now(), Actor: user(c).ID, Action: store.ActTeamCreate, Target: t.ID, Detail: t.Name}); err != nil {
-		return err
+	t, err := s.roles.CreateTeam(c.UserContext(), a, places.TeamForm{Code: f.Code, Name: f.Name, Commune: commune.Code, LeaderPhone: phone}, func() string { return certcode.Short(6) })
+	if err != nil {
+		return placesError(err)
 	}
+	s.figures.forget(t.Province)
 	return c.Redirect("/admin?saved="+t.ID, fiber.StatusSeeOther)
-}
-
-// appoint makes u the team's leader, and a member of it.
-func (s *Server) appoint(c *fiber.Ctx, t *store.Team, u *store.User) error {
-	if err := s.store.SetTeamLeader(c.UserContext(), t.ID, u.ID); err != nil {
-		return err
-	}
-	if u.Role == store.RoleLearner {
-		if err := s.store.SetUserRole(c.UserContext(), u.ID, store.RoleLeader); err != nil {
-			return err
-		}
-	}
-	if u.TeamID == "" {
-		return s.store.SetUserTeam(c.UserContext(), u.ID, t.ID)
-	}
-	return nil
 }
 
 func (s *Server) adminAppointLeader(c *fiber.Ctx) error {
@@ -145,18 +102,19 @@ func (s *Server) adminAppointLeader(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	errs := forms.Errors{}
-	leader := s.leaderByPhone(c, c.FormValue("leader"), errs)
-	if leader == nil {
+	phone, msg := forms.Phone(c.FormValue("leader"))
+	if msg != "" {
 		c.Status(fiber.StatusUnprocessableEntity)
-		return s.showAdmin(c, teamForm{}, forms.Errors{"appoint_" + t.ID: errs["leader"]}, nil)
+		return s.showAdmin(c, teamForm{Code: certcode.Short(6)}, forms.Errors{"appoint_" + t.ID: msg}, nil)
 	}
-	if err := s.appoint(c, t, leader); err != nil {
+	a, err := s.access(c)
+	if err != nil {
 		return err
 	}
-	if err := s.store.Audit(c.UserContext(), &store.AuditEntry{At: s.now(), Actor: user(c).ID, Action: store.ActTeamLeader, Target: t.ID, Detail: leader.ID}); err != nil {
-		return err
+	if err := s.roles.AppointLeader(c.UserContext(), a, t, phone); err != nil {
+		return placesError(err)
 	}
+	s.figures.forget(t.Province)
 	return c.Redirect("/admin?saved="+t.ID, fiber.StatusSeeOther)
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"kynangso/app/sheet"
 	"net/url"
 	"path"
 	"strings"
@@ -53,6 +54,7 @@ func (s *Server) funcs(lang string) template.FuncMap {
 		"tx":         func(t courses.Text) string { return t.In(lang) },
 		"asset":      s.assets.URL,
 		"groupPhone": groupPhone,
+		"cell":       func(k sheet.Kind, v any) string { return s.gridCell(lang, k, v) },
 		"date":       func(t time.Time) string { return formatDate(lang, t) },
 		"datetime": func(t time.Time) string {
 			return t.In(vnTime).Format("15:04 ") + formatDate(lang, t)

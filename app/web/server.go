@@ -13,6 +13,8 @@ import (
 	"kynangso/app/credential"
 	"kynangso/app/learning"
 	"kynangso/app/locality"
+	"kynangso/app/places"
+	"kynangso/app/reach"
 	"kynangso/app/store"
 	"kynangso/courses"
 	"kynangso/i18n"
@@ -34,6 +36,12 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	observe fiber.Handler
+	// Places: who runs what, the figures by place and the ranking.
+	roles   *places.Service
+	skills  reach.Skills
+	figures figuresCache
+	ranker  *reach.Ranker
+	ranks   rankCache
 }
 
 // Deps are the parts a Server is built from.
@@ -54,7 +62,7 @@ func New(d Deps) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	places, err := locality.Load()
+	divs, err := locality.Load()
 	if err != nil {
 		return nil, err
 	}
@@ -63,13 +71,16 @@ func New(d Deps) (*fiber.App, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg: d.Config, store: d.Store, courses: d.Courses, places: places,
+		cfg: d.Config, store: d.Store, courses: d.Courses, places: divs,
 		msgs: msgs, assets: assets, keys: d.Keys, log: d.Log, now: time.Now, observe: d.Observe,
 	}
 	if d.Config.Now != nil {
 		s.now = d.Config.Now
 	}
 	s.certify = &certify.Service{Store: d.Store, Now: func() time.Time { return s.now() }}
+	s.roles = &places.Service{Store: d.Store, Places: divs, Now: func() time.Time { return s.now() }}
+	s.skills = reach.SkillsOf(d.Courses)
+	s.ranker = &reach.Ranker{Store: d.Store, Skills: s.skills, Places: divs}
 	s.learn = &learning.Service{Store: d.Store, Certify: s.certify, Now: func() time.Time { return s.now() }}
 	if s.views, err = loadViews(s); err != nil {
 		return nil, err
