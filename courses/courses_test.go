@@ -341,9 +341,10 @@ var (
 	stepLine   = regexp.MustCompile(`(?m)^\d+\. `)
 )
 
-// screenProblems checks one lesson of a how-to course: it shows at least one
-// annotated screen, each screen's text is step numbers only, numbered 1, 2, 3…
-// with no number beyond the lesson's numbered steps.
+// screenProblems checks one lesson: each annotated screen it shows has text
+// that is step numbers only, rising (a screen may show steps 4 to 6 of a
+// lesson), none beyond the lesson's numbered steps; and, for a lesson of a
+// how-to course, there is at least one such screen.
 func screenProblems(c *Course, l *Lesson) []string {
 	var out []string
 	src := l.Source["vi"]
@@ -367,17 +368,21 @@ func screenProblems(c *Course, l *Lesson) []string {
 		if len(nums) == 0 {
 			out = append(out, fmt.Sprintf("img/%s: a screen with no numbered step", m[2]))
 		}
-		for i, n := range nums {
-			if n != strconv.Itoa(i+1) {
-				out = append(out, fmt.Sprintf("img/%s: steps numbered %v, want 1, 2, 3… in order", m[2], nums))
+		last := 0
+		for _, n := range nums {
+			k, err := strconv.Atoi(n)
+			if err != nil || k <= last {
+				out = append(out, fmt.Sprintf("img/%s: steps marked %v, want rising step numbers (1, 2, 3… or 4, 5…)", m[2], nums))
 				break
 			}
-		}
-		if len(nums) > steps {
-			out = append(out, fmt.Sprintf("img/%s: marks %d steps, the lesson numbers only %d", m[2], len(nums), steps))
+			if k > steps {
+				out = append(out, fmt.Sprintf("img/%s: marks step %d, the lesson numbers only %d", m[2], k, steps))
+				break
+			}
+			last = k
 		}
 	}
-	if screens == 0 {
+	if screens == 0 && c.HowTo {
 		out = append(out, "a lesson of a how-to course shows no annotated screen")
 	}
 	return out
@@ -389,9 +394,6 @@ func TestHowToLessonsShowAnnotatedScreens(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range cat.Courses {
-		if !c.HowTo {
-			continue
-		}
 		for _, l := range c.Lessons {
 			for _, p := range screenProblems(c, l) {
 				t.Errorf("%s/%s: %s", c.ID, l.ID, p)
@@ -439,8 +441,8 @@ func TestLintsCatchBadCourses(t *testing.T) {
 		{"decoration only", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><circle r="1"/></svg>`), "no annotated screen"},
 		{"words in the drawing", screen(step("1") + `<text>Đăng nhập</text>`), "only step numbers"},
 		{"no step", screen(`<rect/>`), "no numbered step"},
-		{"steps out of order", screen(step("2") + step("1")), "in order"},
-		{"more marks than steps", screen(step("1") + step("2") + step("3")), "numbers only 2"},
+		{"steps out of order", screen(step("2") + step("1")), "rising step numbers"},
+		{"a mark beyond the steps", screen(step("1") + step("3")), "marks step 3, the lesson numbers only 2"},
 	}
 	for _, tc := range cases {
 		c := &Course{ID: "c", HowTo: true, Images: map[string][]byte{"s.svg": tc.img}}
@@ -449,8 +451,14 @@ func TestLintsCatchBadCourses(t *testing.T) {
 			t.Errorf("%s: want a problem containing %q, got %q", tc.name, tc.want, got)
 		}
 	}
-	good := &Course{ID: "c", HowTo: true, Images: map[string][]byte{"s.svg": screen(step("1") + step("2"))}}
-	if p := screenProblems(good, lesson); len(p) > 0 {
-		t.Errorf("a good screen refused: %v", p)
+	for _, body := range []string{step("1") + step("2"), step("2")} {
+		good := &Course{ID: "c", HowTo: true, Images: map[string][]byte{"s.svg": screen(body)}}
+		if p := screenProblems(good, lesson); len(p) > 0 {
+			t.Errorf("a good screen refused: %v", p)
+		}
+	}
+	plain := &Course{ID: "c", Images: map[string][]byte{"s.svg": []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`)}}
+	if p := screenProblems(plain, lesson); len(p) > 0 {
+		t.Errorf("a decorative picture refused outside a how-to course: %v", p)
 	}
 }
