@@ -1,0 +1,80 @@
+package web_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"kynangso/app/testrig"
+)
+
+// tapTwiceAt taps the middle of the element sel twice, 40 ms apart, as an
+// older hand does: real input events, so the browser submits the form
+// twice, the second while the first is still on its way.
+func tapTwiceAt(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if _, err := chromedp.ScrollIntoView(chromedp.CSS(sel))(ctx, t); err != nil {
+			return err
+		}
+		box, err := chromedp.Dimensions(chromedp.CSS(sel))(ctx, t)
+		if err != nil {
+			return err
+		}
+		q := box.Border
+		x, y := (q[0]+q[4])/2, (q[1]+q[5])/2
+		if _, err := chromedp.MouseClickXY(x, y)(ctx, t); err != nil {
+			return err
+		}
+		time.Sleep(40 * time.Millisecond)
+		_, err = chromedp.MouseClickXY(x, y)(ctx, t)
+		return err
+	})
+}
+
+// countSubmits counts, in the tab's session storage (which outlives the
+// page), the times the page's forms are sent, and marks the page, so that
+// newPage waits for the one that comes after it.
+var newPage = chromedp.WaitVisible(chromedp.CSS(`body:not([data-old]) footer`))
+
+var countSubmits = into(chromedp.Evaluate[bool](`sessionStorage.setItem('submits', '0'); document.body.dataset.old = '1';
+  document.addEventListener('submit', () => sessionStorage.setItem('submits', String(+sessionStorage.getItem('submits') + 1)), true); true`), new(bool))
+
+// A double tap on "Đăng ký" (issue 9, point 2) ends on the welcome page,
+// signed in. Before: "Số điện thoại này đã được đăng ký" while the account
+// had been made.
+func TestBrowserDoubleTapOnSignUp(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	ctx := browser(t)
+	rig := testrig.Start(t)
+	var text, at, submits string
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(rig.URL+"/register?lang=vi"),
+		chromedp.SendKeys(chromedp.CSS("#name"), "Nguyễn Thị Minh Khai"),
+		chromedp.SendKeys(chromedp.CSS("#phone"), "0912 345 678"),
+		chromedp.SetValue(chromedp.CSS("#province"), "1"),
+		chromedp.SendKeys(chromedp.CSS("#commune"), "Ba Đình"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "mat-khau-123"),
+		chromedp.Click(chromedp.CSS(`input[name=consent]`)),
+		countSubmits,
+		tapTwiceAt(`form.form button[type=submit]`),
+		newPage,
+		shot("double-tap-sign-up"),
+		into(chromedp.Text(chromedp.CSS("main")), &text),
+		into(chromedp.Location(), &at),
+		into(chromedp.Evaluate[string](`sessionStorage.getItem('submits') || '0'`), &submits),
+	)
+	if err != nil {
+		t.Fatalf("double tap on sign-up: %v", err)
+	}
+	if submits != "2" {
+		t.Fatalf("the browser sent the form %s times, not twice", submits)
+	}
+	if !strings.Contains(text, "Chào mừng Nguyễn Thị Minh Khai") || strings.Contains(text, "đã được đăng ký") || !strings.HasSuffix(at, "/?welcome=1") {
+		t.Fatalf("after a double tap on sign-up, %s reads: %.300s", at, text)
+	}
+}
