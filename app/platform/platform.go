@@ -16,7 +16,9 @@ import (
 
 	"kynangso/app/config"
 	"kynangso/app/credential"
+	"kynangso/app/locality"
 	"kynangso/app/obs"
+	"kynangso/app/reach"
 	"kynangso/app/store"
 	"kynangso/app/web"
 	"kynangso/courses"
@@ -171,10 +173,25 @@ func upkeep(ctx context.Context, p *Platform) {
 			if err := p.Store.Sweep(ctx, now); err != nil {
 				p.Log.Warn("sweep expired records", slog.Any("err", err))
 			}
+			freezeRanking(ctx, p, now)
 		case <-keys.C:
 			if err := p.Keys.Refresh(ctx); err != nil {
 				p.Log.Warn("refresh signing keys", slog.Any("err", err))
 			}
 		}
+	}
+}
+
+// freezeRanking publishes the quarter just ended as it stood at its end,
+// within minutes of it: later changes (a revocation, a late sign-in) then
+// never alter it. Whichever instance comes first writes it.
+func freezeRanking(ctx context.Context, p *Platform, now time.Time) {
+	places, err := locality.Load()
+	if err == nil {
+		r := &reach.Ranker{Store: p.Store, Skills: reach.SkillsOf(p.Courses), Places: places}
+		_, err = r.Get(ctx, reach.QuarterOf(now).Prev(), now)
+	}
+	if err != nil && !errors.Is(err, reach.ErrFuture) {
+		p.Log.Warn("freeze the ranking", slog.Any("err", err))
 	}
 }

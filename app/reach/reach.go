@@ -37,6 +37,9 @@ func SkillsOf(cat *courses.Catalogue) Skills {
 	return out
 }
 
+// HasAll tells whether a person's skills are all five.
+func HasAll(skills uint8) bool { return skills&allFive == allFive }
+
 // Figures are one place's counts.
 type Figures struct {
 	Residents    int    // registered people

@@ -90,6 +90,8 @@ func TestTemplatesAndHandlersUseKnownMessages(t *testing.T) {
 		"forms.html .":          "form errors: errs.Check, forms.Errors{...}, show, app/forms",
 		"forms.html .Label":     `dict "Label" "..." in templates`,
 		"team.html .StatusID":   "memberRow.StatusID's literals (namespace team)",
+		"places.html .":         "the role of each link in myPlaces (place.role.*)",
+		"forms.html .Heading":   `dict "Heading" "..." in templates`,
 	}
 	for k, where := range u.fromGo {
 		if fromGo[k] == "" {
@@ -113,6 +115,7 @@ func TestTemplatesAndHandlersUseKnownMessages(t *testing.T) {
 		"account.saved.*": web.queryValues(`^/account\?saved=([a-z_]+)$`),
 		"audit.action.*":  store.AuditActions,
 		"size.*":          web.stringSlice("textSizes"),
+		"place.saved.*":   web.queryValues(`\?saved=([a-z]+)#officials$`),
 	}
 	for fam, where := range u.families {
 		vals, ok := families[fam]

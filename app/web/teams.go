@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,6 +11,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"kynangso/app/certpdf"
+	"kynangso/app/forms"
+	"kynangso/app/reach"
+	"kynangso/app/sheet"
 	"kynangso/app/store"
 )
 
@@ -19,7 +21,8 @@ func (s *Server) teamParam(c *fiber.Ctx) (*store.Team, error) {
 	return s.store.Team(c.UserContext(), strings.ToUpper(c.Params("code")))
 }
 
-// ledTeam loads the team in the URL for its leader or an admin only.
+// ledTeam loads the team in the URL for its leader or an admin only: for
+// what changes the team or prints full names.
 func (s *Server) ledTeam(c *fiber.Ctx) (*store.Team, error) {
 	t, err := s.teamParam(c)
 	if err != nil {
@@ -30,6 +33,30 @@ func (s *Server) ledTeam(c *fiber.Ctx) (*store.Team, error) {
 		return nil, errForbidden
 	}
 	return t, nil
+}
+
+// seenTeam loads the team in the URL for whoever may see it: its leader,
+// an admin, and the officials of its commune and province.
+func (s *Server) seenTeam(c *fiber.Ctx) (*store.Team, error) {
+	t, err := s.teamParam(c)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.access(c)
+	if err != nil {
+		return nil, err
+	}
+	if !a.SeesTeam(t, s.places) {
+		return nil, errForbidden
+	}
+	return t, nil
+}
+
+// leads tells whether the signed-in person runs the team's page: its
+// leader or an admin (officials only look).
+func leads(c *fiber.Ctx, t *store.Team) bool {
+	u := user(c)
+	return t.LeaderID == u.ID || u.Role == store.RoleAdmin
 }
 
 func (s *Server) joinURL(t *store.Team) string { return s.cfg.BaseURL + "/join/" + t.ID }
@@ -85,14 +112,17 @@ func (s *Server) poster(c *fiber.Ctx) error {
 }
 
 // memberRow is one line of the leader's table: the same rows on screen and
-// in the CSV file.
+// in the downloads.
 type memberRow struct {
 	User       store.User
 	Cells      []memberCell
 	Passed     int
 	LastActive time.Time
+	Leader     bool // the team's own leader, learning too
 	Stuck      bool // nothing done in the last two weeks, and not everything passed
 	New        bool // has not started any course yet
+	Household  string
+	Skills     uint8 // the basic skills her passed courses cover
 }
 
 type memberCell struct {
@@ -100,13 +130,36 @@ type memberCell struct {
 	Passed      bool
 	Best        int
 	Started     bool
+	// Withdrawn: her certificate of the course was revoked and she holds
+	// no other; Withdrawn is when.
+	Withdrawn *time.Time
 }
 
 const stuckAfter = 14 * 24 * time.Hour
 
-// memberRows builds the table for one page of a team's members: two
-// queries, whatever the team's size.
-func (s *Server) memberRows(c *fiber.Ctx, t *store.Team, pg store.Page) ([]memberRow, error) {
+// withdrawn finds the team's members' revoked certificates that nothing
+// replaced, by user and course: a page of certificates at a time.
+func (s *Server) withdrawn(c *fiber.Ctx, t *store.Team) (map[string]time.Time, error) {
+	out := map[string]time.Time{}
+	for off := 0; ; off += store.MaxLimit {
+		certs, err := s.store.TeamCertificates(c.UserContext(), t.ID, false, store.Page{Limit: store.MaxLimit, Offset: off})
+		if err != nil {
+			return nil, err
+		}
+		for _, ct := range certs {
+			if ct.Status == store.CertRevoked && ct.ReplacedBy == "" && ct.RevokedAt != nil {
+				out[ct.UserID+"/"+ct.Course] = *ct.RevokedAt
+			}
+		}
+		if len(certs) < store.MaxLimit {
+			return out, nil
+		}
+	}
+}
+
+// memberRows builds the table for one page of a team's members: a fixed
+// number of queries, whatever the team's size.
+func (s *Server) memberRows(c *fiber.Ctx, t *store.Team, pg store.Page, withdrawn map[string]time.Time, labels map[string]string) ([]memberRow, error) {
 	members, err := s.store.TeamMembers(c.UserContext(), t.ID, pg)
 	if err != nil {
 		return nil, err
@@ -122,7 +175,7 @@ func (s *Server) memberRows(c *fiber.Ctx, t *store.Team, pg store.Page) ([]membe
 	now := s.now()
 	rows := make([]memberRow, 0, len(members))
 	for _, m := range members {
-		r := memberRow{User: m, LastActive: m.LastActive}
+		r := memberRow{User: m, LastActive: m.LastActive, Leader: m.ID == t.LeaderID, Household: labels[m.Household]}
 		for _, co := range s.courses.Courses {
 			k := card(co, prog[m.ID][co.ID])
 			cell := memberCell{Done: k.Done, Total: k.Total, Passed: k.Passed}
@@ -134,15 +187,25 @@ func (s *Server) memberRows(c *fiber.Ctx, t *store.Team, pg store.Page) ([]membe
 			}
 			if cell.Passed {
 				r.Passed++
+				r.Skills |= s.skills[co.ID]
+			} else if at, ok := withdrawn[m.ID+"/"+co.ID]; ok {
+				cell.Withdrawn = &at
 			}
 			r.Cells = append(r.Cells, cell)
 		}
-		r.New = len(prog[m.ID]) == 0
-		r.Stuck = r.Passed < len(s.courses.Courses) && now.Sub(r.LastActive) > stuckAfter
+		r.New = len(prog[m.ID]) == 0 && !r.Leader
+		r.Stuck = !r.Leader && r.Passed < len(s.courses.Courses) && now.Sub(r.LastActive) > stuckAfter
 		rows = append(rows, r)
 	}
-	// Who needs help first: the stuck, then the longest idle.
+	// The leader first; then who needs help: the stuck, then the longest
+	// idle.
 	slices.SortStableFunc(rows, func(a, b memberRow) int {
+		if a.Leader != b.Leader {
+			if a.Leader {
+				return -1
+			}
+			return 1
+		}
 		if a.Stuck != b.Stuck {
 			if a.Stuck {
 				return -1
@@ -154,22 +217,90 @@ func (s *Server) memberRows(c *fiber.Ctx, t *store.Team, pg store.Page) ([]membe
 	return rows, nil
 }
 
+// allMemberRows is the whole team, read a large page at a time.
+func (s *Server) allMemberRows(c *fiber.Ctx, t *store.Team, withdrawn map[string]time.Time, labels map[string]string) ([]memberRow, error) {
+	var rows []memberRow
+	for off := 0; ; off += store.MaxLimit {
+		page, err := s.memberRows(c, t, store.Page{Limit: store.MaxLimit, Offset: off}, withdrawn, labels)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, page...)
+		if len(page) < store.MaxLimit {
+			return rows, nil
+		}
+	}
+}
+
+// householdLine is one household as the team page lists it.
+type householdLine struct {
+	store.Household
+	Members int
+	Covered bool
+}
+
+// teamHouseholds reads the team's households and the labels members show.
+func (s *Server) teamHouseholds(c *fiber.Ctx, t *store.Team) ([]store.Household, map[string]string, error) {
+	hs, err := s.store.Households(c.UserContext(), t.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	labels := make(map[string]string, len(hs))
+	for _, h := range hs {
+		labels[h.ID] = h.Label
+	}
+	return hs, labels, nil
+}
+
+// householdLines counts members and coverage per household from the whole
+// team: a household is covered when one member alone has all five skills.
+func householdLines(hs []store.Household, rows []memberRow) []householdLine {
+	byID := map[string]*householdLine{}
+	lines := make([]householdLine, len(hs))
+	for i, h := range hs {
+		lines[i] = householdLine{Household: h}
+		byID[h.ID] = &lines[i]
+	}
+	for _, r := range rows {
+		if l := byID[r.User.Household]; l != nil {
+			l.Members++
+			l.Covered = l.Covered || reach.HasAll(r.Skills)
+		}
+	}
+	return lines
+}
+
 func (s *Server) teamDashboard(c *fiber.Ctx) error {
-	t, err := s.ledTeam(c)
+	t, err := s.seenTeam(c)
 	if err != nil {
 		return err
 	}
+	return s.showTeam(c, t, forms.Errors{}, "")
+}
+
+func (s *Server) showTeam(c *fiber.Ctx, t *store.Team, errs forms.Errors, label string) error {
 	counts, err := s.store.TeamCounts(c.UserContext(), []string{t.ID})
 	if err != nil {
 		return err
 	}
-	pg := pageOf(c, counts[t.ID].Members, membersPerPage)
-	rows, err := s.memberRows(c, t, pg.Page)
+	withdrawn, err := s.withdrawn(c, t)
 	if err != nil {
 		return err
 	}
-	stuck, fresh := 0, 0
-	for _, r := range rows {
+	hs, labels, err := s.teamHouseholds(c, t)
+	if err != nil {
+		return err
+	}
+	// The summary and the households need the whole team; the cards one
+	// page of it.
+	all, err := s.allMemberRows(c, t, withdrawn, labels)
+	if err != nil {
+		return err
+	}
+	pg := pageOf(c, int64(len(all)), membersPerPage)
+	rows := all[min(pg.Offset, len(all)):min(pg.Offset+pg.Limit, len(all))]
+	stuck, fresh, covered := 0, 0, 0
+	for _, r := range all {
 		switch {
 		case r.Stuck:
 			stuck++
@@ -177,68 +308,117 @@ func (s *Server) teamDashboard(c *fiber.Ctx) error {
 			fresh++
 		}
 	}
-	return s.render(c, "team", "team.title", fiber.Map{"Team": t, "Rows": rows, "Courses": s.courses.Courses, "Stuck": stuck, "New": fresh, "JoinURL": s.joinURL(t), "Pager": pg, "Members": counts[t.ID].Members})
+	lines := householdLines(hs, all)
+	for _, l := range lines {
+		if l.Covered {
+			covered++
+		}
+	}
+	var leader *store.User
+	for i := range all {
+		if all[i].Leader {
+			leader = &all[i].User
+		}
+	}
+	if leader == nil && t.LeaderID != "" {
+		leader, _ = s.store.UserByID(c.UserContext(), t.LeaderID)
+	}
+	return s.render(c, "team", "team.title", fiber.Map{"Team": t, "Rows": rows, "Courses": s.courses.Courses, "Stuck": stuck, "New": fresh,
+		"JoinURL": s.joinURL(t), "Pager": pg, "Members": counts[t.ID].Members, "Leader": leader, "Leads": leads(c, t),
+		"Households": lines, "Covered": covered, "Errors": errs, "Label": label, "HouseholdCode": store.NewID()[:12],
+		"Withdrawn": len(withdrawn)})
 }
 
 // cellText is how a member's progress in one course reads, on screen and
-// in the CSV alike.
+// in the downloads alike.
 func (s *Server) cellText(lang string, m memberCell) string {
 	switch {
 	case m.Passed:
 		return s.msgs.T(lang, "team.cell.passed", "Best", m.Best)
+	case m.Withdrawn != nil:
+		return s.msgs.T(lang, "team.cell.withdrawn", "Date", formatDate(lang, *m.Withdrawn))
 	case !m.Started:
 		return "—"
 	}
 	return fmt.Sprintf("%d/%d", m.Done, m.Total)
 }
 
-// teamCSV gives the table as a file Excel opens with Vietnamese intact:
-// UTF-8 with a byte-order mark.
-func (s *Server) teamCSV(c *fiber.Ctx) error {
-	t, err := s.ledTeam(c)
-	if err != nil {
-		return err
-	}
-	// The file holds the whole team, read a large page at a time.
-	var rows []memberRow
-	for off := 0; ; off += store.MaxLimit {
-		page, err := s.memberRows(c, t, store.Page{Limit: store.MaxLimit, Offset: off})
-		if err != nil {
-			return err
-		}
-		rows = append(rows, page...)
-		if len(page) < store.MaxLimit {
-			break
-		}
-	}
-	lang := s.lang(c)
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
-	head := []string{s.msgs.T(lang, "team.col.name"), s.msgs.T(lang, "team.col.phone")}
+// memberGrid is the leader's table as a download.
+func (s *Server) memberGrid(lang string, rows []memberRow) *grid {
+	g := &grid{Cols: []gridCol{{s.msgs.T(lang, "team.col.name"), sheet.Text}, {s.msgs.T(lang, "team.col.phone"), sheet.Text},
+		{s.msgs.T(lang, "team.col.household"), sheet.Text}}}
 	for _, co := range s.courses.Courses {
-		head = append(head, co.Title.In(lang))
+		g.Cols = append(g.Cols, gridCol{co.Title.In(lang), sheet.Text})
 	}
-	head = append(head, s.msgs.T(lang, "team.col.last_active"), s.msgs.T(lang, "team.col.status"))
-	_ = w.Write(head)
+	g.Cols = append(g.Cols, gridCol{s.msgs.T(lang, "team.col.last_active"), sheet.Date}, gridCol{s.msgs.T(lang, "team.col.status"), sheet.Text})
 	for _, r := range rows {
-		line := []string{csvSafe(r.User.Name), groupPhone(r.User.Phone)}
+		line := []any{r.User.Name, groupPhone(r.User.Phone), r.Household}
 		for _, cell := range r.Cells {
 			line = append(line, s.cellText(lang, cell))
 		}
-		line = append(line, formatDate(lang, r.LastActive), s.msgs.T(lang, r.StatusID()))
-		_ = w.Write(line)
+		g.Rows = append(g.Rows, gridRow{Cells: append(line, r.LastActive, s.msgs.T(lang, r.StatusID()))})
 	}
-	w.Flush()
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="to-`+t.ID+`-tien-do.csv"`)
-	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	return c.Send(buf.Bytes())
+	return g
+}
+
+// teamSheet gives the members' table as a file Excel opens with
+// Vietnamese intact.
+func (s *Server) teamSheet(format string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		t, err := s.seenTeam(c)
+		if err != nil {
+			return err
+		}
+		withdrawn, err := s.withdrawn(c, t)
+		if err != nil {
+			return err
+		}
+		_, labels, err := s.teamHouseholds(c, t)
+		if err != nil {
+			return err
+		}
+		rows, err := s.allMemberRows(c, t, withdrawn, labels)
+		if err != nil {
+			return err
+		}
+		return s.memberGrid(s.lang(c), rows).send(c, format, "to-"+t.ID+"-tien-do", t.ID)
+	}
+}
+
+// householdSheet gives the households' table.
+func (s *Server) householdSheet(format string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		t, err := s.seenTeam(c)
+		if err != nil {
+			return err
+		}
+		hs, labels, err := s.teamHouseholds(c, t)
+		if err != nil {
+			return err
+		}
+		rows, err := s.allMemberRows(c, t, map[string]time.Time{}, labels)
+		if err != nil {
+			return err
+		}
+		lang := s.lang(c)
+		g := &grid{Cols: []gridCol{{s.msgs.T(lang, "household.col.label"), sheet.Text}, {s.msgs.T(lang, "household.col.members"), sheet.Number},
+			{s.msgs.T(lang, "household.col.covered"), sheet.Text}}}
+		for _, l := range householdLines(hs, rows) {
+			covered := s.msgs.T(lang, "household.not_covered")
+			if l.Covered {
+				covered = s.msgs.T(lang, "household.covered")
+			}
+			g.Rows = append(g.Rows, gridRow{Cells: []any{l.Label, l.Members, covered}})
+		}
+		return g.send(c, format, "to-"+t.ID+"-ho-gia-dinh", t.ID)
+	}
 }
 
 // StatusID is the message of the member's state, on screen and in the CSV.
 func (r memberRow) StatusID() string {
 	switch {
+	case r.Leader:
+		return "team.status.leader"
 	case r.Stuck:
 		return "team.status.stuck"
 	case r.New:
@@ -254,15 +434,6 @@ func groupPhone(p string) string {
 		return p
 	}
 	return p[:4] + " " + p[4:7] + " " + p[7:]
-}
-
-// csvSafe keeps a spreadsheet from running a name that starts like a
-// formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 func (s *Server) teamCertificatesPDF(c *fiber.Ctx) error {

@@ -1,0 +1,123 @@
+package web
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kynangso/app/forms"
+	"kynangso/app/store"
+)
+
+// Households: the leader records how many households the village has and
+// groups members into households, on the team page.
+
+// maxHouseholds bounds the recorded count: the largest villages and
+// residential groups have a few thousand.
+const maxHouseholds = 20000
+
+var householdCode = func(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdef", r) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) backToTeam(c *fiber.Ctx, t *store.Team, anchor string) error {
+	s.figures.forget(t.Province)
+	return c.Redirect("/teams/"+t.ID+"?saved=1#"+anchor, fiber.StatusSeeOther)
+}
+
+func (s *Server) setHouseholdCount(c *fiber.Ctx) error {
+	t, err := s.ledTeam(c)
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(strings.ReplaceAll(c.FormValue("households"), ".", "")))
+	if err != nil || n < 0 || n > maxHouseholds {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.showTeam(c, t, forms.Errors{"households": "household.count.invalid"}, "")
+	}
+	if err := s.store.SetTeamHouseholds(c.UserContext(), t.ID, n); err != nil {
+		return err
+	}
+	return s.backToTeam(c, t, "households")
+}
+
+func (s *Server) createHousehold(c *fiber.Ctx) error {
+	t, err := s.ledTeam(c)
+	if err != nil {
+		return err
+	}
+	label := forms.Clean(c.FormValue("label"))
+	if msg := forms.Text(label, 100); msg != "" {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.showTeam(c, t, forms.Errors{"label": msg}, label)
+	}
+	// The id comes with the form: sent twice, the second meets the first.
+	id := c.FormValue("code")
+	if !householdCode(id) {
+		id = store.NewID()[:12]
+	}
+	h := &store.Household{ID: id, TeamID: t.ID, Label: label, Created: s.now()}
+	if err := s.store.CreateHousehold(c.UserContext(), h); errors.Is(err, store.ErrDuplicate) {
+		if old, err := s.store.Household(c.UserContext(), id); err != nil || old.TeamID != t.ID || old.Label != label {
+			return fail(fiber.StatusConflict, "household.exists")
+		}
+	} else if err != nil {
+		return err
+	}
+	return s.backToTeam(c, t, "households")
+}
+
+func (s *Server) renameHousehold(c *fiber.Ctx) error {
+	t, err := s.ledTeam(c)
+	if err != nil {
+		return err
+	}
+	label := forms.Clean(c.FormValue("label"))
+	if msg := forms.Text(label, 100); msg != "" {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.showTeam(c, t, forms.Errors{"label-" + c.Params("id"): msg}, "")
+	}
+	if err := s.store.RenameHousehold(c.UserContext(), t.ID, c.Params("id"), label); errors.Is(err, store.ErrNotFound) {
+		return fail(fiber.StatusNotFound, "household.unknown")
+	} else if err != nil {
+		return err
+	}
+	return s.backToTeam(c, t, "households")
+}
+
+func (s *Server) deleteHousehold(c *fiber.Ctx) error {
+	t, err := s.ledTeam(c)
+	if err != nil {
+		return err
+	}
+	// Deleted already (a double tap) is where the first tap led.
+	if err := s.store.DeleteHousehold(c.UserContext(), t.ID, c.Params("id")); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return s.backToTeam(c, t, "households")
+}
+
+func (s *Server) setMemberHousehold(c *fiber.Ctx) error {
+	t, err := s.ledTeam(c)
+	if err != nil {
+		return err
+	}
+	err = s.store.SetUserHousehold(c.UserContext(), t.ID, c.Params("user"), c.FormValue("household"))
+	if errors.Is(err, store.ErrNotFound) {
+		return fail(fiber.StatusNotFound, "household.unknown")
+	}
+	if err != nil {
+		return err
+	}
+	return s.backToTeam(c, t, "member-"+c.Params("user"))
+}
