@@ -109,23 +109,73 @@ func (s *Server) course(c *fiber.Ctx) error {
 		}
 	}
 	data := fiber.Map{"Course": co, "Card": card(co, p), "Done": done, "Progress": p}
-	if u := user(c); u != nil && p != nil && p.Passed {
+	if u := user(c); u != nil && p != nil {
+		// Her certificate of this course, or, when she has none in force,
+		// the one withdrawn last: she is told when, why and what to do
+		// rather than finding it gone.
 		certs, err := s.store.CertificatesOf(c.UserContext(), u.ID)
 		if err != nil {
 			return err
 		}
-		for _, ct := range certs {
-			if ct.Course == co.ID && ct.Status == store.CertValid {
+		var withdrawn *store.Certificate
+		for i := range certs {
+			ct := &certs[i]
+			switch {
+			case ct.Course != co.ID:
+			case ct.Status == store.CertValid:
 				data["Certificate"] = ct
+			case ct.ReplacedBy == "" && ct.RevokedAt != nil && (withdrawn == nil || ct.RevokedAt.After(*withdrawn.RevokedAt)):
+				withdrawn = ct
 			}
 		}
+		if data["Certificate"] == nil && withdrawn != nil {
+			data["Withdrawn"] = withdrawn
+		}
 	}
+	data["Next"] = nextStep(co, done, p, user(c) != nil)
 	var pre []*courses.Course
 	for _, id := range co.Prerequisites {
 		pre = append(pre, s.courses.Get(id))
 	}
 	data["Prerequisites"] = pre
 	return s.render(c, "course", "", data)
+}
+
+// courseStep is the one thing a course page asks its reader to do first.
+type courseStep struct {
+	Kind string // start, continue, again (a lesson) or quiz
+	N    int    // the lesson's number
+	URL  string
+}
+
+// nextStep is where a reader goes from the course page: the first lesson
+// not yet read ("Bắt đầu bài 1", "Học tiếp bài 3"), the quiz once every
+// lesson is read, or, once passed, the first lesson to read again.
+func nextStep(co *courses.Course, done map[string]bool, p *store.Progress, signedIn bool) courseStep {
+	lesson := func(kind string, i int) courseStep {
+		return courseStep{Kind: kind, N: i + 1, URL: "/courses/" + co.ID + "/lessons/" + co.Lessons[i].ID}
+	}
+	quiz := courseStep{Kind: "quiz", URL: "/courses/" + co.ID + "/quiz"}
+	if len(co.Lessons) == 0 {
+		return quiz
+	}
+	if p != nil && p.Passed {
+		return lesson("again", 0)
+	}
+	read := 0
+	for i, l := range co.Lessons {
+		if !done[l.ID] {
+			if read == 0 {
+				return lesson("start", i)
+			}
+			return lesson("continue", i)
+		}
+		read++
+	}
+	if !signedIn {
+		return lesson("start", 0)
+	}
+	return quiz
 }
 
 func (s *Server) lessonParam(c *fiber.Ctx) (*courses.Course, *courses.Lesson, error) {
