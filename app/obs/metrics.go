@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,6 +32,7 @@ var Version string
 // many platforms in one process).
 type Metrics struct {
 	Registry *prometheus.Registry
+	own      []prometheus.Collector // the kns_ ones
 
 	requests    *prometheus.CounterVec
 	duration    *prometheus.HistogramVec
@@ -52,7 +54,7 @@ type Metrics struct {
 // sessions in the database (read at most every 30 seconds, on scrape).
 func New(sessions func(context.Context) (int64, error)) *Metrics {
 	m := &Metrics{Registry: prometheus.NewRegistry()}
-	f := func(c prometheus.Collector) { m.Registry.MustRegister(c) }
+	f := func(c prometheus.Collector) { m.Registry.MustRegister(c); m.own = append(m.own, c) }
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "kns_http_requests_total", Help: "HTTP requests answered, by method, route pattern and status code.",
 	}, []string{"method", "route", "code"})
@@ -106,9 +108,53 @@ func New(sessions func(context.Context) (int64, error)) *Metrics {
 	if sessions != nil {
 		f(newSessionsGauge(sessions))
 	}
-	f(collectors.NewGoCollector())
-	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.Registry.MustRegister(collectors.NewGoCollector())
+	m.Registry.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// Gauge adds a gauge read at each scrape; fn's false leaves the sample
+// out (the value cannot be known now).
+func (m *Metrics) Gauge(name, help string, fn func() (float64, bool)) {
+	g := &funcGauge{desc: prometheus.NewDesc(name, help, nil, nil), fn: fn}
+	m.Registry.MustRegister(g)
+	m.own = append(m.own, g)
+}
+
+type funcGauge struct {
+	desc *prometheus.Desc
+	fn   func() (float64, bool)
+}
+
+func (g *funcGauge) Describe(ch chan<- *prometheus.Desc) { ch <- g.desc }
+
+func (g *funcGauge) Collect(ch chan<- prometheus.Metric) {
+	if v, ok := g.fn(); ok {
+		ch <- prometheus.MustNewConstMetric(g.desc, prometheus.GaugeValue, v)
+	}
+}
+
+// Names lists the names of the metrics this program serves (kns_ ones;
+// a histogram's samples add _bucket, _sum and _count), whether or not
+// anything was counted yet.
+func (m *Metrics) Names() []string {
+	ch := make(chan *prometheus.Desc, 64)
+	go func() {
+		for _, c := range m.own {
+			c.Describe(ch)
+		}
+		close(ch)
+	}()
+	var out []string
+	for d := range ch {
+		// Desc has no accessor for its name; its String() starts with it.
+		s := d.String()
+		if i := strings.Index(s, `fqName: "`); i >= 0 {
+			s = s[i+len(`fqName: "`):]
+			out = append(out, s[:strings.IndexByte(s, '"')])
+		}
+	}
+	return out
 }
 
 // Handler serves the metrics in Prometheus's text format.

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -215,4 +217,38 @@ func TestAccessLogLine(t *testing.T) {
 		t.Errorf("the second line does not give the error handler's status: %s", lines[1])
 	}
 	io.Discard.Write(nil)
+}
+
+// The example dashboard and alerts (deploy/) name only metrics the
+// program serves.
+func TestDashboardAndAlertsNameServedMetrics(t *testing.T) {
+	r := testrig.Start(t)
+	served := map[string]bool{}
+	for _, n := range r.P.Metrics.Names() {
+		served[n] = true
+		for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+			served[n+suffix] = true
+		}
+	}
+	for _, want := range []string{"kns_database_up", "kns_data_dir_free_bytes", "kns_sessions_live", "kns_build_info", "kns_http_requests_total"} {
+		if !served[want] {
+			t.Errorf("%s is not served", want)
+		}
+	}
+	name := regexp.MustCompile(`\bkns_[a-z_]+`)
+	for _, f := range []string{"../../deploy/grafana/kynangso.json", "../../deploy/prometheus/alerts.yml"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := name.FindAllString(string(b), -1)
+		if len(found) < 5 {
+			t.Errorf("%s names %d metrics", f, len(found))
+		}
+		for _, n := range found {
+			if !served[n] {
+				t.Errorf("%s names %s, which the program does not serve", f, n)
+			}
+		}
+	}
 }

@@ -21,7 +21,8 @@ const usage = `commands:
   import FILE      load an export into an empty store (embedded, or KNS_MONGODB_URI)
   backup FILE      consistent copy of the embedded database, also while the server runs
   copy-to URI      copy the embedded store into an empty MongoDB database
-  restore FILE     put a backup of the embedded database into an empty data folder`
+  restore FILE     put a backup of the embedded database into an empty data folder
+  healthcheck      ask the server on KNS_ADDR for /healthz (a container's health check)`
 
 // command runs one of the program's commands.
 func command(ctx context.Context, cfg *config.Config, log *slog.Logger, args []string) error {
@@ -100,6 +101,8 @@ func command(ctx context.Context, cfg *config.Config, log *slog.Logger, args []s
 		}
 		fmt.Println("Backed up to", args[1])
 		return nil
+	case "healthcheck":
+		return healthcheck(cfg)
 	case "restore":
 		if err := want(1); err != nil {
 			return err

@@ -71,7 +71,7 @@ func start(ctx context.Context, cfg *config.Config, log *slog.Logger, exclusive 
 		}
 		return nil, err
 	}
-	p.Metrics = obs.New(p.sessionCounter())
+	p.Metrics = p.newMetrics()
 	p.App, err = web.New(web.Deps{Config: cfg, Store: obs.WrapStore(p.Store, p.Metrics), Courses: cat, Keys: p.Keys, Log: log,
 		Observe: p.Metrics.Middleware(log)})
 	if err != nil {
