@@ -32,16 +32,28 @@ func parseRegister(c *fiber.Ctx) registerForm {
 		Province:    strings.TrimSpace(c.FormValue("province")),
 		Commune:     forms.Clean(c.FormValue("commune")),
 		CommuneCode: strings.TrimSpace(c.FormValue("commune_code")),
-		Team:        strings.ToUpper(strings.TrimSpace(c.FormValue("team"))),
+		Team:        typedTeamCode(c.FormValue("team")),
 		Consent:     c.FormValue("consent") == "yes",
 	}
 }
 
+// typedTeamCode reads a team code as a person types it from a poster:
+// case, spaces and dashes do not matter, and O, I and L are read as 0, 1
+// and 1 (team codes have no such letters).
+func typedTeamCode(s string) string {
+	return strings.NewReplacer(" ", "", "-", "", "O", "0", "I", "1", "L", "1").Replace(strings.ToUpper(strings.TrimSpace(s)))
+}
+
 func (s *Server) registerForm(c *fiber.Ctx) error {
+	f := registerForm{Team: typedTeamCode(c.Query("team"))}
 	if user(c) != nil {
+		// Signed in already: a team code typed on an error page, or a
+		// sign-up link with one, leads to joining that team.
+		if f.Team != "" && teamCode.MatchString(f.Team) {
+			return c.Redirect("/join/" + f.Team)
+		}
 		return c.Redirect("/")
 	}
-	f := registerForm{Team: strings.ToUpper(strings.TrimSpace(c.Query("team")))}
 	errs := forms.Errors{}
 	if f.Team != "" {
 		if _, err := s.store.Team(c.UserContext(), f.Team); err != nil {

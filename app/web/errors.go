@@ -3,7 +3,9 @@ package web
 import (
 	"errors"
 	"log/slog"
+	"net/url"
 	"runtime/debug"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -67,7 +69,88 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		return c.Status(e.Status).JSON(fiber.Map{"error": s.msgs.T(lang, e.Msg)})
 	}
 	c.Status(e.Status)
-	return s.render(c, "error", "error.title", fiber.Map{"Message": e.Msg, "Status": e.Status})
+	data := fiber.Map{"Message": e.Msg, "Status": e.Status}
+	s.nextSteps(c, e, data)
+	return s.render(c, "error", "error.title", data)
+}
+
+// nextLink is a way on from an error page, its text already translated.
+type nextLink struct{ Href, Text string }
+
+// nextSteps says, on an error page, what to do next: an error page is
+// never a dead end. The first link is the likeliest way on; a hint says
+// why when the message alone does not.
+func (s *Server) nextSteps(c *fiber.Ctx, e *Error, data fiber.Map) {
+	lang := s.lang(c)
+	link := func(href, id string) nextLink { return nextLink{href, s.msgs.T(lang, id)} }
+	home := link("/", "error.home")
+	back := s.formPage(c)
+	var hint string
+	var links []nextLink
+	switch {
+	case strings.HasPrefix(c.Path(), "/join/") && e.Status == fiber.StatusNotFound:
+		// A mistyped or old poster: sign up without a team, or type the
+		// team code printed under the QR code.
+		hint = "join.unknown.hint"
+		data["TeamForm"] = true
+		if user(c) == nil {
+			links = []nextLink{link("/register", "join.unknown.register"), link("/login", "nav.login")}
+		} else {
+			links = []nextLink{link("/", "join.unknown.learn")}
+		}
+	case e.Msg == "error.csrf":
+		links = []nextLink{link(back, "error.next.form"), home}
+	case e.Msg == "error.login_needed":
+		links = []nextLink{link("/login?next="+urlQueryEscape(back), "nav.login"), link("/register", "nav.register")}
+	case e.Status == fiber.StatusForbidden:
+		hint = "error.hint.forbidden"
+		links = []nextLink{home}
+		if user(c) != nil {
+			links = append(links, link("/account", "nav.account"))
+		} else {
+			links = append(links, link("/login?next="+urlQueryEscape(back), "nav.login"))
+		}
+	case e.Status == fiber.StatusNotFound || e.Status == fiber.StatusMethodNotAllowed:
+		hint = "error.hint.not_found"
+		links = []nextLink{home, link("/v", "nav.verify")}
+	case e.Status == fiber.StatusTooManyRequests:
+		links = []nextLink{home}
+		if back != "/" {
+			links = append(links, link(back, "error.next.back"))
+		}
+	case e.Status >= 500 || e.Msg == "error.busy":
+		again := back
+		if c.Method() == fiber.MethodGet {
+			again = c.OriginalURL()
+		}
+		links = []nextLink{link(again, "error.next.retry"), home}
+	default:
+		if back != "/" {
+			links = append(links, link(back, "error.next.back"))
+		}
+		links = append(links, home)
+	}
+	if hint != "" {
+		data["Hint"] = s.msgs.T(lang, hint)
+	}
+	data["Next"] = links
+}
+
+// formPage is the page a request came from, when it is one of ours (the
+// browser sends it: Referrer-Policy same-origin), else the address asked
+// for if it can be shown, else the home page.
+func (s *Server) formPage(c *fiber.Ctx) string {
+	if ref := c.Get(fiber.HeaderReferer); ref != "" {
+		if u, err := url.Parse(ref); err == nil && (u.Host == "" || strings.TrimPrefix(strings.TrimPrefix(s.cfg.BaseURL, "https://"), "http://") == u.Host || u.Host == string(c.Request().Host())) {
+			if p := safeNext(u.RequestURI()); p != "/" || u.Path == "/" {
+				return p
+			}
+		}
+	}
+	if c.Method() == fiber.MethodGet {
+		return "/"
+	}
+	return safeNext(c.Path())
 }
 
 func (s *Server) logPanic(c *fiber.Ctx, e any) {

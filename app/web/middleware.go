@@ -225,7 +225,11 @@ func (s *Server) keepSession(c *fiber.Ctx, u *store.User) error {
 		return s.signIn(c, u)
 	}
 	now := s.now()
-	return s.store.CreateSession(c.UserContext(), &store.Session{ID: hashToken(tok), UserID: u.ID, Created: now, Expires: now.Add(sessionTTL)})
+	err := s.store.CreateSession(c.UserContext(), &store.Session{ID: hashToken(tok), UserID: u.ID, Created: now, Expires: now.Add(sessionTTL)})
+	if errors.Is(err, store.ErrDuplicate) {
+		return nil // put back already, by a repeat of this request
+	}
+	return err
 }
 
 // withCSRF guards every form. Signed in, a form carries a token bound to

@@ -88,6 +88,20 @@ func (s *Server) repeatedReset(c *fiber.Ctx, u *store.User, code, pw string, now
 	return true, s.signIn(c, u)
 }
 
+// awaitReset is the second of two requests using one reset code at once:
+// it waits, a little, for the first to finish (its audit entry), then
+// signs in as the first did. If the first has not finished by then (it
+// failed), this request does the reset itself, as any retry would.
+func (s *Server) awaitReset(c *fiber.Ctx, u *store.User, code, pw string) (bool, error) {
+	for range 80 {
+		if again, err := s.repeatedReset(c, u, code, pw, s.now()); err != nil || again {
+			return again, err
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	return false, nil
+}
+
 // Marks a session leaves when its form ends it for good (the account
 // deleted), so that a repeat sent with the same, now dead, session cookie
 // is told apart from a session that merely expired. They are rate-limit

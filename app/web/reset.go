@@ -327,6 +327,20 @@ func (s *Server) reset(c *fiber.Ctx) error {
 		}
 		right = subtle.ConstantTimeCompare([]byte(resetHash(u.ID, code)), []byte(r.Hash)) == 1
 	}
+	if right {
+		// Of two taps at once with this code, one uses it up; the other
+		// waits for it to finish, so that the first does not end the
+		// session the second signs in with (repeats.go).
+		if first, err := s.store.HitUpTo(c.UserContext(), "reset-use:"+u.ID+":"+r.Hash[:16], 1, time.Hour, r.Expires); err != nil {
+			return err
+		} else if first > 1 {
+			if again, err := s.awaitReset(c, u, code, pw); err != nil {
+				return err
+			} else if again {
+				return c.Redirect("/?reset=1", fiber.StatusSeeOther)
+			}
+		}
+	}
 	if !right {
 		// A double tap: the first tap used this very code.
 		if u != nil {

@@ -20,9 +20,27 @@ func (s *Server) setupForm(c *fiber.Ctx) error {
 		return err
 	}
 	if !ok {
-		return errNotFound
+		return s.setupLinkGone(c)
 	}
 	return s.render(c, "setup", "setup.title", fiber.Map{"Token": c.Params("token"), "Errors": forms.Errors{}, "Form": registerForm{}})
+}
+
+// setupLinkGone answers a setup link that no longer works. Once an admin
+// exists the link was used (it is made for the first admin only, and
+// printed until then): the page says so and offers sign-in. Before that,
+// the link is mistyped or from an earlier start, and the page says how to
+// print the right one.
+func (s *Server) setupLinkGone(c *fiber.Ctx) error {
+	admins, err := s.store.CountAdmins(c.UserContext())
+	if err != nil {
+		return err
+	}
+	if admins > 0 {
+		c.Status(fiber.StatusGone)
+		return s.render(c, "setup_used", "setup.used.title", fiber.Map{})
+	}
+	c.Status(fiber.StatusNotFound)
+	return s.render(c, "setup_used", "setup.wrong.title", fiber.Map{"Wrong": true})
 }
 
 func (s *Server) setup(c *fiber.Ctx) error {
@@ -36,7 +54,7 @@ func (s *Server) setup(c *fiber.Ctx) error {
 		return err
 	}
 	if !ok {
-		return errNotFound
+		return s.setupLinkGone(c)
 	}
 	if len(errs) > 0 {
 		f.Password = ""
