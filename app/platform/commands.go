@@ -22,6 +22,7 @@ const usage = `commands:
   backup FILE      consistent copy of the embedded database, also while the server runs
   copy-to URI      copy the embedded store into an empty MongoDB database
   restore FILE     put a backup of the embedded database into an empty data folder
+  demo             fill an empty embedded store with a fictional dataset in Hải Phòng, and print sign-ins
   healthcheck      ask the server on KNS_ADDR for /healthz (a container's health check)`
 
 // command runs one of the program's commands.
@@ -101,6 +102,11 @@ func command(ctx context.Context, cfg *config.Config, log *slog.Logger, args []s
 		}
 		fmt.Println("Backed up to", args[1])
 		return nil
+	case "demo":
+		if err := want(0); err != nil {
+			return err
+		}
+		return runDemo(ctx, cfg, log)
 	case "healthcheck":
 		return healthcheck(cfg)
 	case "restore":

@@ -237,7 +237,7 @@ func rank(es []Entry) []Entry {
 				return c
 			}
 		}
-		return cmp.Compare(a.Name, b.Name)
+		return cmp.Compare(locality.Fold(a.Name), locality.Fold(b.Name))
 	})
 	rank := 0
 	for i := range es {

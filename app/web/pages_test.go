@@ -28,9 +28,12 @@ func TestPagesFitAPhone(t *testing.T) {
 	ctx := browser(t)
 	rig := testrig.Start(t)
 	admin := rig.Admin(t)
-	rig.Register(t, "Trần Văn Tổ", "0911111111", nil)
+	leaderC := rig.Register(t, "Trần Văn Tổ", "0911111111", nil)
 	team := rig.Team(t, admin, "Tổ công nghệ số thôn Thượng", "0911111111")
 	member := rig.Register(t, "Nguyễn Thị Ánh Tuyết", "0922222222", url.Values{"team": {team}})
+	leaderC.Post("/teams/"+team+"/households/count", url.Values{"households": {"1240"}})
+	leaderC.Post("/teams/"+team+"/households", url.Values{"label": {"Hộ bà Tuyết, ngõ 12 phố Quán Thánh"}})
+	admin.Post("/places/1/officials", url.Values{"phone": {"0933 333 333"}})
 	code := passCourse(t, rig, member, "phong-chong-lua-dao")
 	revoked := passCourse(t, rig, member, "vneid")
 	admin.Post("/admin/certificates/"+revoked+"/revoke", url.Values{"confirm": {"yes"}, "reason": {"error"}})
@@ -55,7 +58,7 @@ func TestPagesFitAPhone(t *testing.T) {
 		{"home", "/"}, {"register", "/register"}, {"login", "/login"}, {"join", "/join/" + team},
 		{"verify-form", "/v"}, {"reset", "/reset"}, {"verify-valid", "/v/" + code}, {"verify-revoked", "/v/" + revoked},
 		{"verify-unknown", "/v/0000-0000-0000"}, {"verify-mistyped", "/v/0000-0000-0001"},
-		{"not-found", "/khong-co-trang-nay"},
+		{"not-found", "/khong-co-trang-nay"}, {"ranking", "/ranking"}, {"ranking-province", "/ranking?province=1"},
 	}
 	for _, co := range rig.P.Courses.Courses {
 		anon = append(anon, visit{"course-" + co.ID, "/courses/" + co.ID})
@@ -64,7 +67,8 @@ func TestPagesFitAPhone(t *testing.T) {
 		}
 	}
 	leader := []visit{{"team", "/teams/" + team}, {"poster", "/join/" + team + "/poster"}}
-	adminPages := []visit{{"admin", "/admin"}, {"admin-cert", "/admin/certificates/" + revoked}, {"audit", "/admin/audit"}}
+	adminPages := []visit{{"admin", "/admin"}, {"admin-cert", "/admin/certificates/" + revoked}, {"audit", "/admin/audit"},
+		{"places", "/places"}, {"province", "/places/1"}, {"commune", "/places/1/4"}, {"team-as-admin", "/teams/" + team}}
 	memberPages := []visit{{"account", "/account"}, {"certificates", "/certificates"}, {"certificate", "/certificates/" + code}, {"certificate-revoked", "/certificates/" + revoked}, {"home-progress", "/"}}
 
 	check := func(as string, pages []visit) {

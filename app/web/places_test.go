@@ -272,3 +272,60 @@ func TestProvinceExportIsTheScreen(t *testing.T) {
 		t.Errorf("CSV of the search:\n%s", csv.Body)
 	}
 }
+
+func TestPublicRanking(t *testing.T) {
+	rig := testrig.Start(t)
+	admin := rig.Admin(t)
+	// Ten learners in Thành Đông, one team with 50 households recorded;
+	// Hải Dương has fewer than ten.
+	rig.Register(t, "Tổ Trưởng", "0913000000", inCommune("10507"))
+	res := admin.Post("/admin/teams", url.Values{"name": {"Tổ thôn Đông"}, "province": {"31"}, "commune": {"x"}, "commune_code": {"10507"}, "leader": {"0913000000"}})
+	code := strings.TrimPrefix(res.Location, "/admin?saved=")
+	admin.Post("/teams/"+code+"/households/count", url.Values{"households": {"50"}})
+	for i := 1; i < 10; i++ {
+		rig.Register(t, "Cư Dân Thành Đông", "091300000"+strconv.Itoa(i), inCommune("10507"))
+	}
+	for i := range 3 {
+		rig.Register(t, "Cư Dân Hải Dương", "091400000"+strconv.Itoa(i), inCommune("10525"))
+	}
+
+	visitor := rig.Client(t)
+	page := visitor.Get("/ranking?province=31")
+	mustStatus(t, "ranking, signed out", page, http.StatusOK)
+	mustContain(t, "ranking", page.Body, "Phường Thành Đông", "Phường Hải Dương", "Cách tính", "dưới 10 người học")
+	rows := screenRows(t, page.Body)
+	byName := map[string][]string{}
+	for _, r := range rows[1:] {
+		byName[r[1]] = r
+	}
+	if r := byName["Phường Thành Đông"]; len(r) != 8 || r[0] != "1" || r[2] != "0,0%" || r[4] != "50" || r[7] != "10" {
+		t.Errorf("Thành Đông's row %v: want ranked 1st, 0 of 50 households, 10 learners", r)
+	}
+	if r := byName["Phường Hải Dương"]; len(r) != 8 || r[0] != "—" || r[7] != "—" || r[4] != "—" {
+		t.Errorf("Hải Dương's row %v: fewer than ten learners, want no figures", r)
+	}
+
+	js := visitor.Get("/api/v1/ranking?province=31")
+	mustStatus(t, "ranking JSON", js, http.StatusOK)
+	for _, want := range []string{`"code":"10507"`, `"learners":10`, `"households_recorded":50`, `"share_covered":0`, `"code":"10525"`, `"suppressed":true`, `"final":false`} {
+		if !strings.Contains(js.Body, want) {
+			t.Errorf("ranking JSON lacks %s:\n%.600s", want, js.Body)
+		}
+	}
+	if strings.Contains(js.Body, "Cư Dân") || strings.Contains(js.Body, "0913") {
+		t.Error("the ranking JSON names a person")
+	}
+	csv := visitor.Get("/api/v1/ranking?province=31&format=csv")
+	if !strings.Contains(csv.Body, "1,Phường Thành Đông,0.0%,0,50,0,10,10") || !strings.Contains(csv.Body, ",Phường Hải Dương,,,,,,") {
+		t.Errorf("ranking CSV:\n%s", csv.Body)
+	}
+	all := visitor.Get("/api/v1/ranking")
+	if !strings.Contains(all.Body, `"code":"31","name":"Thành phố Hải Phòng","rank":1`) {
+		t.Errorf("the provinces' ranking does not put Hải Phòng first:\n%.400s", all.Body)
+	}
+	mustStatus(t, "a quarter written wrong", visitor.Get("/api/v1/ranking?quarter=2026-5"), http.StatusBadRequest)
+	mustStatus(t, "a quarter to come", visitor.Get("/ranking?quarter=2099-Q1"), http.StatusNotFound)
+	mustStatus(t, "before the platform's first quarter", visitor.Get("/ranking?quarter=2024-Q1"), http.StatusNotFound)
+	mustStatus(t, "an unknown format", visitor.Get("/api/v1/ranking?format=pdf"), http.StatusBadRequest)
+	mustStatus(t, "an unknown province", visitor.Get("/ranking?province=99"), http.StatusNotFound)
+}

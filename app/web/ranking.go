@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"strconv"
 	"sync"
 	"time"
 
@@ -139,15 +140,22 @@ func (s *Server) rankingPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cur := reach.QuarterOf(s.now())
-	var quarters []string
-	for q, n := cur, 0; !q.Before(reach.FirstQuarter) && n < 8; q, n = q.Prev(), n+1 {
-		quarters = append(quarters, q.String())
+	lang := s.lang(c)
+	type quarter struct{ Value, Label string }
+	var quarters []quarter
+	for q, n := reach.QuarterOf(s.now()), 0; !q.Before(reach.FirstQuarter) && n < 8; q, n = q.Prev(), n+1 {
+		quarters = append(quarters, quarter{q.String(), s.quarterLabel(lang, q)})
 	}
+	shown, _ := reach.ParseQuarter(rk.Quarter)
 	return s.render(c, "ranking", "ranking.title", fiber.Map{
 		"Ranking": rk, "Grid": g, "Rows": g.Rows, "ProvinceName": provinceName, "Province": c.Query("province"),
-		"Quarters": quarters, "MinLearners": reach.MinLearners,
+		"Quarters": quarters, "Quarter": s.quarterLabel(lang, shown), "MinLearners": reach.MinLearners,
 	})
+}
+
+// quarterLabel is "Quý 3/2026" or "Q3 2026".
+func (s *Server) quarterLabel(lang string, q reach.Quarter) string {
+	return s.msgs.T(lang, "ranking.quarter_label", "Q", q.Q, "Year", strconv.Itoa(q.Year))
 }
 
 // rankingAPI gives the same ranking as JSON, or as CSV or XLSX with
