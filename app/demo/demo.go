@@ -36,7 +36,7 @@ type Account struct {
 
 // Result is what was made.
 type Result struct {
-	Accounts                                    []Account
+	Accounts                                   []Account
 	Residents, Teams, Households, Certificates int
 }
 
