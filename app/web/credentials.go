@@ -75,9 +75,17 @@ func (s *Server) credentialJSON(c *fiber.Ctx) error {
 	}
 	code, err := certcode.Parse(typedCode(c))
 	if err != nil {
+		if err := s.missedCheck(c); err != nil {
+			return err
+		}
 		return errNotFound
 	}
 	ct, err := s.store.Certificate(c.UserContext(), code)
+	if errors.Is(err, store.ErrNotFound) {
+		if err := s.missedCheck(c); err != nil {
+			return err
+		}
+	}
 	if err != nil {
 		return err
 	}

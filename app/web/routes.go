@@ -29,7 +29,7 @@ func (s *Server) routes(app *fiber.App) {
 
 	app.Use(s.withLocale)
 
-	verifyLimit := s.rateLimit("verify", s.cfg.VerifyLimit, verifyWindow)
+	verifyLimit := s.rateLimit("verify", verifyCeiling*s.cfg.VerifyLimit, verifyWindow)
 
 	// Public, machine-readable: no session, no CSRF.
 	app.Get("/api/v1/verify/:code", verifyLimit, s.verifyJSON)

@@ -38,25 +38,27 @@ type verification struct {
 	Short   bool   // typed with too few or too many characters
 }
 
+// check looks a typed code up. A code that names no certificate counts
+// against the address's limit of such checks (missedCheck).
 func (s *Server) check(c *fiber.Ctx, typed, channel string) (*verification, error) {
 	v := &verification{Status: statusUnknown, Code: strings.ToUpper(strings.TrimSpace(typed))}
 	code, err := certcode.Parse(typed)
 	switch {
 	case errors.Is(err, certcode.ErrMistyped):
 		v.Status, v.Code = statusMistyped, certcode.Format(code)
-		return v, nil
+		return v, s.missedCheck(c)
 	case errors.Is(err, certcode.ErrWrongLength) && len(typed) >= 4 && strings.ContainsAny(typed, "0123456789"):
 		// A code copied in part, not a forgery. (Real codes nearly always
 		// hold a digit; a word typed in the box does not.)
 		v.Status, v.Short = statusMistyped, true
-		return v, nil
+		return v, s.missedCheck(c)
 	case err != nil:
-		return v, nil
+		return v, s.missedCheck(c)
 	}
 	v.Code = certcode.Format(code)
 	ct, err := s.store.Certificate(c.UserContext(), code)
 	if errors.Is(err, store.ErrNotFound) {
-		return v, nil
+		return v, s.missedCheck(c)
 	}
 	if err != nil {
 		return nil, err
