@@ -78,3 +78,51 @@ func TestBrowserDoubleTapOnSignUp(t *testing.T) {
 		t.Fatalf("after a double tap on sign-up, %s reads: %.300s", at, text)
 	}
 }
+
+// A sign-up sent back with an error (issue 9, point 4): the error summary
+// at the top has the focus, and the commune box, already filled, shows no
+// suggestion list until the person types in it again. Before: the focus
+// stayed at the top of the page, and the list of communes lay open over
+// the form.
+func TestBrowserErrorsInView(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	ctx := browser(t)
+	rig := testrig.Start(t)
+	var focused string
+	var listShown, listAfterTyping bool
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(rig.URL+"/register?lang=vi"),
+		chromedp.SendKeys(chromedp.CSS("#name"), "Nguyễn Thị Minh Khai"),
+		chromedp.SendKeys(chromedp.CSS("#phone"), "12"),
+		chromedp.SetValue(chromedp.CSS("#province"), "1"),
+		chromedp.SendKeys(chromedp.CSS("#commune"), "Ba Đình"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "mat-khau-123"),
+		chromedp.Click(chromedp.CSS(`input[name=consent]`)),
+		countSubmits,
+		chromedp.Click(chromedp.CSS(`form.form button[type=submit]`)),
+		newPage,
+		// The page has fetched the province's communes, and handled them.
+		into(chromedp.Poll[bool](`performance.getEntriesByType('resource').some(e => e.name.includes('/communes'))`), new(bool)),
+		into(chromedp.Evaluate[bool](`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise), new(bool)),
+		shot("errors-in-view"),
+		into(chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ''`), &focused),
+		into(chromedp.Evaluate[bool](`!!Array.from(document.querySelectorAll('.suggest')).find(e => !e.hidden && e.offsetParent !== null)`), &listShown),
+		// Typing in the box again brings the list back.
+		chromedp.SendKeys(chromedp.CSS("#commune"), " "),
+		into(chromedp.Poll[bool](`!!Array.from(document.querySelectorAll('.suggest')).find(e => !e.hidden && e.offsetParent !== null)`), &listAfterTyping),
+	)
+	if err != nil {
+		t.Fatalf("sign-up with an error: %v", err)
+	}
+	if focused != "error-summary" {
+		t.Errorf("the focus is on %q, not on the error summary", focused)
+	}
+	if listShown {
+		t.Error("the commune box, already filled, shows a suggestion list when the form comes back")
+	}
+	if !listAfterTyping {
+		t.Error("typing in the commune box again shows no suggestions")
+	}
+}

@@ -38,6 +38,7 @@ type shownQuestion struct {
 	Options   []shownOption
 	Positions []int
 	Item      *quiz.Item
+	Missing   bool // left blank in a form sent back
 }
 
 type shownOption struct {
@@ -123,7 +124,11 @@ func (s *Server) quizPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) showQuiz(c *fiber.Ctx, co *courses.Course, a *store.Attempt, answers quiz.Answers, missing []int) error {
-	data := fiber.Map{"Course": co, "Attempt": a, "Questions": shown(co, a, answers), "Missing": missing}
+	qs := shown(co, a, answers)
+	for i := range qs {
+		qs[i].Missing = slices.Contains(missing, qs[i].N)
+	}
+	data := fiber.Map{"Course": co, "Attempt": a, "Questions": qs, "Missing": missing}
 	if a.Submitted {
 		data["Passed"] = a.Passed
 		data["Percent"] = a.Result.Percent()

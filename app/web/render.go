@@ -9,11 +9,13 @@ import (
 	"kynangso/app/sheet"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"kynangso/app/forms"
 	"kynangso/app/store"
 	"kynangso/courses"
 	"kynangso/i18n"
@@ -65,7 +67,8 @@ func (s *Server) funcs(lang string) template.FuncMap {
 			}
 			return a * 100 / b
 		},
-		"add": func(a, b int) int { return a + b },
+		"add":      func(a, b int) int { return a + b },
+		"errorsIn": errorsIn,
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -86,6 +89,40 @@ func (s *Server) funcs(lang string) template.FuncMap {
 			return ""
 		},
 	}
+}
+
+// fieldError is one line of a form's error summary: the message, and the
+// id of the field it is about, which the line links to.
+type fieldError struct{ Field, Msg string }
+
+// errorsIn lists a form's errors in the order its fields come, for the
+// summary at the top of the form (partial "errsummary"). order names the
+// fields, space-separated, each "name" or "name=id" when the element to
+// go to has another id; errors of fields it does not name come last.
+func errorsIn(e forms.Errors, order string) []fieldError {
+	var out []fieldError
+	seen := map[string]bool{}
+	for _, f := range strings.Fields(order) {
+		name, id, ok := strings.Cut(f, "=")
+		if !ok {
+			id = name
+		}
+		if msg := e[name]; msg != "" {
+			out = append(out, fieldError{id, msg})
+		}
+		seen[name] = true
+	}
+	rest := make([]string, 0, len(e))
+	for name := range e {
+		if !seen[name] && e[name] != "" {
+			rest = append(rest, name)
+		}
+	}
+	slices.Sort(rest)
+	for _, name := range rest {
+		out = append(out, fieldError{name, e[name]})
+	}
+	return out
 }
 
 // vnTime is Vietnam's time zone (UTC+7, no daylight saving), written out

@@ -1,3 +1,10 @@
+// A form sent back with errors: the summary at its top takes the focus,
+// so the person (and her screen reader) starts from what to fix.
+(function () {
+  var s = document.getElementById('error-summary');
+  if (s) { s.scrollIntoView(); s.focus(); }
+})();
+
 // A page reached at a loosely written address (a certificate code in
 // lower case) shows the address it is known by, as printed on paper.
 (function () {
@@ -30,7 +37,9 @@
     if (!prov.value) return;
     fetch('/api/v1/provinces/' + encodeURIComponent(prov.value) + '/communes')
       .then(function (r) { return r.ok ? r.json() : []; })
-      .then(function (data) { communes = data; show(); });
+      // A box already filled (a form sent back) shows no list until the
+      // person types in it again.
+      .then(function (data) { communes = data; if (document.activeElement === input) show(); });
   }
   function show() {
     var q = fold(input.value);
