@@ -149,30 +149,38 @@ func (g *grid) page(pg *pager) []gridRow {
 
 // send writes the grid as the format asked for: "xlsx" or "csv".
 func (g *grid) send(c *fiber.Ctx, format, name, sheetName string) error {
-	write := func(w io.Writer) error {
-		var sw sheet.Writer
-		var err error
-		if format == "xlsx" {
-			sw, err = sheet.NewXLSX(w, sheetName, g.columns())
-		} else {
-			sw, err = sheet.NewCSV(w, g.columns())
-		}
-		if err != nil {
-			return err
-		}
+	return streamSheet(c, format, name, sheetName, g.columns(), func(emit func([]any) error) error {
 		for _, r := range g.Rows {
-			if err := sw.Write(r.Cells); err != nil {
+			if err := emit(r.Cells); err != nil {
 				return err
 			}
 		}
 		if g.Total != nil {
-			if err := sw.Write(g.Total); err != nil {
-				return err
-			}
+			return emit(g.Total)
+		}
+		return nil
+	})
+}
+
+// streamSheet writes the rows each gives, as they come: a long table is
+// never held whole.
+func streamSheet(c *fiber.Ctx, format, name, sheetName string, cols []sheet.Column, each func(emit func([]any) error) error) error {
+	return sendSheet(c, format, name, func(w io.Writer) error {
+		var sw sheet.Writer
+		var err error
+		if format == "xlsx" {
+			sw, err = sheet.NewXLSX(w, sheetName, cols)
+		} else {
+			sw, err = sheet.NewCSV(w, cols)
+		}
+		if err != nil {
+			return err
+		}
+		if err := each(sw.Write); err != nil {
+			return err
 		}
 		return sw.Close()
-	}
-	return sendSheet(c, format, name, write)
+	})
 }
 
 // sendSheet sets the headers of a download and writes it.

@@ -157,13 +157,9 @@ func (s *Server) withdrawn(c *fiber.Ctx, t *store.Team) (map[string]time.Time, e
 	}
 }
 
-// memberRows builds the table for one page of a team's members: a fixed
-// number of queries, whatever the team's size.
-func (s *Server) memberRows(c *fiber.Ctx, t *store.Team, pg store.Page, withdrawn map[string]time.Time, labels map[string]string) ([]memberRow, error) {
-	members, err := s.store.TeamMembers(c.UserContext(), t.ID, pg)
-	if err != nil {
-		return nil, err
-	}
+// memberRows builds the rows of members, in their order: one query for
+// their progress, whatever their number.
+func (s *Server) memberRows(c *fiber.Ctx, t *store.Team, members []store.User, withdrawn map[string]time.Time, labels map[string]string) ([]memberRow, error) {
 	ids := make([]string, len(members))
 	for i, m := range members {
 		ids[i] = m.ID
@@ -197,9 +193,42 @@ func (s *Server) memberRows(c *fiber.Ctx, t *store.Team, pg store.Page, withdraw
 		r.Stuck = !r.Leader && r.Passed < len(s.courses.Courses) && now.Sub(r.LastActive) > stuckAfter
 		rows = append(rows, r)
 	}
-	// The leader first; then who needs help: the stuck, then the longest
-	// idle.
-	slices.SortStableFunc(rows, func(a, b memberRow) int {
+	return rows, nil
+}
+
+// memberKey is what the team page keeps of every member: enough to order
+// the team, count who is stuck and which households are covered, without
+// holding the whole team's rows.
+type memberKey struct {
+	ID, Household string
+	Leader, Stuck bool
+	New           bool
+	LastActive    time.Time
+	Skills        uint8
+}
+
+// teamOrder reads the whole team a large page at a time and orders it:
+// the leader first; then who needs help: the stuck, then the longest idle.
+func (s *Server) teamOrder(c *fiber.Ctx, t *store.Team, withdrawn map[string]time.Time) ([]memberKey, error) {
+	var keys []memberKey
+	for off := 0; ; off += store.MaxLimit {
+		members, err := s.store.TeamMembers(c.UserContext(), t.ID, store.Page{Limit: store.MaxLimit, Offset: off})
+		if err != nil {
+			return nil, err
+		}
+		rows, err := s.memberRows(c, t, members, withdrawn, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			keys = append(keys, memberKey{ID: r.User.ID, Household: r.User.Household, Leader: r.Leader, Stuck: r.Stuck,
+				New: r.New, LastActive: r.LastActive, Skills: r.Skills})
+		}
+		if len(members) < store.MaxLimit {
+			break
+		}
+	}
+	slices.SortStableFunc(keys, func(a, b memberKey) int {
 		if a.Leader != b.Leader {
 			if a.Leader {
 				return -1
@@ -214,22 +243,26 @@ func (s *Server) memberRows(c *fiber.Ctx, t *store.Team, pg store.Page, withdraw
 		}
 		return a.LastActive.Compare(b.LastActive)
 	})
-	return rows, nil
+	return keys, nil
 }
 
-// allMemberRows is the whole team, read a large page at a time.
-func (s *Server) allMemberRows(c *fiber.Ctx, t *store.Team, withdrawn map[string]time.Time, labels map[string]string) ([]memberRow, error) {
-	var rows []memberRow
-	for off := 0; ; off += store.MaxLimit {
-		page, err := s.memberRows(c, t, store.Page{Limit: store.MaxLimit, Offset: off}, withdrawn, labels)
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, page...)
-		if len(page) < store.MaxLimit {
-			return rows, nil
+// rowsOf builds the rows of some of the team's members, in keys' order.
+func (s *Server) rowsOf(c *fiber.Ctx, t *store.Team, keys []memberKey, withdrawn map[string]time.Time, labels map[string]string) ([]memberRow, error) {
+	ids := make([]string, len(keys))
+	for i, k := range keys {
+		ids[i] = k.ID
+	}
+	byID, err := s.store.UsersByIDs(c.UserContext(), ids)
+	if err != nil {
+		return nil, err
+	}
+	members := make([]store.User, 0, len(keys))
+	for _, id := range ids {
+		if u := byID[id]; u != nil && u.TeamID == t.ID {
+			members = append(members, *u)
 		}
 	}
+	return s.memberRows(c, t, members, withdrawn, labels)
 }
 
 // householdLine is one household as the team page lists it.
@@ -254,17 +287,17 @@ func (s *Server) teamHouseholds(c *fiber.Ctx, t *store.Team) ([]store.Household,
 
 // householdLines counts members and coverage per household from the whole
 // team: a household is covered when one member alone has all five skills.
-func householdLines(hs []store.Household, rows []memberRow) []householdLine {
+func householdLines(hs []store.Household, keys []memberKey) []householdLine {
 	byID := map[string]*householdLine{}
 	lines := make([]householdLine, len(hs))
 	for i, h := range hs {
 		lines[i] = householdLine{Household: h}
 		byID[h.ID] = &lines[i]
 	}
-	for _, r := range rows {
-		if l := byID[r.User.Household]; l != nil {
+	for _, k := range keys {
+		if l := byID[k.Household]; l != nil {
 			l.Members++
-			l.Covered = l.Covered || reach.HasAll(r.Skills)
+			l.Covered = l.Covered || reach.HasAll(k.Skills)
 		}
 	}
 	return lines
@@ -291,36 +324,34 @@ func (s *Server) showTeam(c *fiber.Ctx, t *store.Team, errs forms.Errors, label 
 	if err != nil {
 		return err
 	}
-	// The summary and the households need the whole team; the cards one
-	// page of it.
-	all, err := s.allMemberRows(c, t, withdrawn, labels)
+	// The summary and the households count the whole team; the cards
+	// show one page of it.
+	keys, err := s.teamOrder(c, t, withdrawn)
 	if err != nil {
 		return err
 	}
-	pg := pageOf(c, int64(len(all)), membersPerPage)
-	rows := all[min(pg.Offset, len(all)):min(pg.Offset+pg.Limit, len(all))]
+	pg := pageOf(c, int64(len(keys)), membersPerPage)
+	rows, err := s.rowsOf(c, t, keys[min(pg.Offset, len(keys)):min(pg.Offset+pg.Limit, len(keys))], withdrawn, labels)
+	if err != nil {
+		return err
+	}
 	stuck, fresh, covered := 0, 0, 0
-	for _, r := range all {
+	for _, k := range keys {
 		switch {
-		case r.Stuck:
+		case k.Stuck:
 			stuck++
-		case r.New:
+		case k.New:
 			fresh++
 		}
 	}
-	lines := householdLines(hs, all)
+	lines := householdLines(hs, keys)
 	for _, l := range lines {
 		if l.Covered {
 			covered++
 		}
 	}
 	var leader *store.User
-	for i := range all {
-		if all[i].Leader {
-			leader = &all[i].User
-		}
-	}
-	if leader == nil && t.LeaderID != "" {
+	if t.LeaderID != "" {
 		leader, _ = s.store.UserByID(c.UserContext(), t.LeaderID)
 	}
 	return s.render(c, "team", "team.title", fiber.Map{"Team": t, "Rows": rows, "Courses": s.courses.Courses, "Stuck": stuck, "New": fresh,
@@ -343,26 +374,27 @@ func (s *Server) cellText(lang string, m memberCell) string {
 	return fmt.Sprintf("%d/%d", m.Done, m.Total)
 }
 
-// memberGrid is the leader's table as a download.
-func (s *Server) memberGrid(lang string, rows []memberRow) *grid {
-	g := &grid{Cols: []gridCol{{s.msgs.T(lang, "team.col.name"), sheet.Text}, {s.msgs.T(lang, "team.col.phone"), sheet.Text},
-		{s.msgs.T(lang, "team.col.household"), sheet.Text}}}
+// memberCols are the columns of the members' table as a download.
+func (s *Server) memberCols(lang string) []sheet.Column {
+	cols := []sheet.Column{{Title: s.msgs.T(lang, "team.col.name"), Kind: sheet.Text}, {Title: s.msgs.T(lang, "team.col.phone"), Kind: sheet.Text},
+		{Title: s.msgs.T(lang, "team.col.household"), Kind: sheet.Text}}
 	for _, co := range s.courses.Courses {
-		g.Cols = append(g.Cols, gridCol{co.Title.In(lang), sheet.Text})
+		cols = append(cols, sheet.Column{Title: co.Title.In(lang), Kind: sheet.Text})
 	}
-	g.Cols = append(g.Cols, gridCol{s.msgs.T(lang, "team.col.last_active"), sheet.Date}, gridCol{s.msgs.T(lang, "team.col.status"), sheet.Text})
-	for _, r := range rows {
-		line := []any{r.User.Name, groupPhone(r.User.Phone), r.Household}
-		for _, cell := range r.Cells {
-			line = append(line, s.cellText(lang, cell))
-		}
-		g.Rows = append(g.Rows, gridRow{Cells: append(line, r.LastActive, s.msgs.T(lang, r.StatusID()))})
-	}
-	return g
+	return append(cols, sheet.Column{Title: s.msgs.T(lang, "team.col.last_active"), Kind: sheet.Date},
+		sheet.Column{Title: s.msgs.T(lang, "team.col.status"), Kind: sheet.Text})
 }
 
-// teamSheet gives the members' table as a file Excel opens with
-// Vietnamese intact.
+func (s *Server) memberCells(lang string, r memberRow) []any {
+	line := []any{r.User.Name, groupPhone(r.User.Phone), r.Household}
+	for _, cell := range r.Cells {
+		line = append(line, s.cellText(lang, cell))
+	}
+	return append(line, r.LastActive, s.msgs.T(lang, r.StatusID()))
+}
+
+// teamSheet gives the members' table, in the page's order, as a file
+// Excel opens with Vietnamese intact: built a thousand rows at a time.
 func (s *Server) teamSheet(format string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		t, err := s.seenTeam(c)
@@ -377,11 +409,27 @@ func (s *Server) teamSheet(format string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		rows, err := s.allMemberRows(c, t, withdrawn, labels)
+		keys, err := s.teamOrder(c, t, withdrawn)
 		if err != nil {
 			return err
 		}
-		return s.memberGrid(s.lang(c), rows).send(c, format, "to-"+t.ID+"-tien-do", t.ID)
+		lang := s.lang(c)
+		return streamSheet(c, format, "to-"+t.ID+"-tien-do", t.ID, s.memberCols(lang), func(emit func([]any) error) error {
+			for len(keys) > 0 {
+				n := min(len(keys), store.MaxLimit)
+				rows, err := s.rowsOf(c, t, keys[:n], withdrawn, labels)
+				if err != nil {
+					return err
+				}
+				for _, r := range rows {
+					if err := emit(s.memberCells(lang, r)); err != nil {
+						return err
+					}
+				}
+				keys = keys[n:]
+			}
+			return nil
+		})
 	}
 }
 
@@ -392,18 +440,18 @@ func (s *Server) householdSheet(format string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		hs, labels, err := s.teamHouseholds(c, t)
+		hs, _, err := s.teamHouseholds(c, t)
 		if err != nil {
 			return err
 		}
-		rows, err := s.allMemberRows(c, t, map[string]time.Time{}, labels)
+		keys, err := s.teamOrder(c, t, nil)
 		if err != nil {
 			return err
 		}
 		lang := s.lang(c)
 		g := &grid{Cols: []gridCol{{s.msgs.T(lang, "household.col.label"), sheet.Text}, {s.msgs.T(lang, "household.col.members"), sheet.Number},
 			{s.msgs.T(lang, "household.col.covered"), sheet.Text}}}
-		for _, l := range householdLines(hs, rows) {
+		for _, l := range householdLines(hs, keys) {
 			covered := s.msgs.T(lang, "household.not_covered")
 			if l.Covered {
 				covered = s.msgs.T(lang, "household.covered")
