@@ -150,7 +150,7 @@ func (s *Server) showVerification(c *fiber.Ctx, v *verification, nameResult, typ
 	if v.Replace != "" {
 		state = statusReplaced
 	}
-	data := fiber.Map{"V": v, "State": state, "NameResult": nameResult, "TypedName": typedName, "Issuer": s.issuerLine(v.Cert)}
+	data := fiber.Map{"V": v, "State": state, "NameResult": nameResult, "TypedName": typedName, "Issuer": s.issuerLine(v.Cert), "Compared": c.Locals(localCompared)}
 	if v.Cert != nil {
 		data["CredentialURL"] = "/credentials/" + v.Code + ".json"
 	}
@@ -240,28 +240,44 @@ func (s *Server) verifyName(c *fiber.Ctx) error {
 		return err
 	}
 	res := "no"
-	if namesMatch(typed, v.Cert.Holder) {
+	cmp := compareNames(typed, v.Cert.Holder)
+	switch {
+	case cmp.match:
 		res = "yes"
+	case !cmp.marks:
+		res = "no_plain"
 	}
+	c.Locals(localCompared, cmp.compared)
 	return s.showVerification(c, v, res, typed)
 }
+
+// localCompared is the typed name as the name check compared it.
+const localCompared = "compared"
 
 // namesMatch compares a typed name with the name on a certificate,
 // ignoring case, spacing and Unicode composition. Diacritics count when
 // both sides have them, since "Lê" and "Lễ" are different names; when
 // either side has none at all (a keyboard without Vietnamese input, or a
-// name registered that way), the two are compared without them.
-func namesMatch(typed, holder string) bool {
+// name registered that way), the two are compared without them. The page
+// says so above the box, and a "no" says what was compared.
+func namesMatch(typed, holder string) bool { return compareNames(typed, holder).match }
+
+// nameComparison is what a name check compared: the typed name as
+// compared (lower case, spaces made single, without diacritics when they
+// were left out), and whether diacritics counted.
+type nameComparison struct {
+	match, marks bool
+	compared     string
+}
+
+func compareNames(typed, holder string) nameComparison {
 	t := strings.ToLower(forms.Clean(typed))
 	h := strings.ToLower(forms.Clean(holder))
-	if t == h {
-		return true
-	}
 	ft, fh := locality.Fold(t), locality.Fold(h)
 	if ft == t || fh == h {
-		return ft == fh
+		return nameComparison{match: ft == fh, compared: ft}
 	}
-	return false
+	return nameComparison{match: t == h, marks: true, compared: t}
 }
 
 // verifyJSON is the public contract for other systems.
