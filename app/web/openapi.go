@@ -190,7 +190,7 @@ const openAPIDocument = `{
           "verify_url": {"type": "string", "format": "uri"},
           "credential_url": {"type": "string", "format": "uri"},
           "revoked_at": {"type": "string", "format": "date-time"},
-          "revoke_reason": {"type": "string", "description": "One of a fixed list (error, fraud, name, holder, other, …)."},
+          "revoke_reason": {"type": "string", "enum": ["error", "fraud", "request", "other", "replaced"], "description": "Why, from a fixed list: issued in error, cheating on the quiz, at the holder's request (she erased her account), another reason, or replaced after a name correction (then replaced_by names the new one). revoke_reason_text gives it in words."},
           "revoke_reason_text": {"$ref": "#/components/schemas/LocalText"},
           "replaced_by": {"type": "string", "description": "The code of the certificate issued in its place."}
         }},
