@@ -107,6 +107,24 @@ func (s *Server) deleteHousehold(c *fiber.Ctx) error {
 	return s.backToTeam(c, t, "households")
 }
 
+// memberHousehold is the page where the leader picks a member's
+// household: one list, rather than one on every member's card.
+func (s *Server) memberHousehold(c *fiber.Ctx) error {
+	t, err := s.ledTeam(c)
+	if err != nil {
+		return err
+	}
+	m, err := s.store.UserByID(c.UserContext(), c.Params("user"))
+	if err != nil || m.TeamID != t.ID {
+		return errNotFound
+	}
+	hs, err := s.store.Households(c.UserContext(), t.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(c, "household", "household.title", fiber.Map{"Team": t, "Member": m, "Households": hs})
+}
+
 func (s *Server) setMemberHousehold(c *fiber.Ctx) error {
 	t, err := s.ledTeam(c)
 	if err != nil {

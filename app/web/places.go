@@ -287,7 +287,7 @@ func (s *Server) showProvince(c *fiber.Ctx, p *locality.Province, a *places.Acce
 		return err
 	}
 	return s.render(c, "province", "place.province.title", fiber.Map{
-		"Province": p, "Grid": g, "Rows": g.page(pg), "Pager": pg, "Tally": t, "Chart": s.weekChart(s.lang(c), t.Weeks),
+		"Province": p, "Table": s.gridHTML(s.lang(c), s.msgs.T(s.lang(c), "place.communes"), g, g.page(pg)), "Pager": pg, "Tally": t, "Chart": s.weekChart(s.lang(c), t.Weeks),
 		"Q": c.Query("q"), "Officials": officials, "CanAppoint": a.Admin, "Errors": errs, "Phone": phone,
 		"Skills": reach.Basic, "Saved": c.Query("saved"),
 	})
@@ -330,7 +330,7 @@ func (s *Server) showCommune(c *fiber.Ctx, cm *locality.Commune, a *places.Acces
 		return err
 	}
 	return s.render(c, "commune", "place.commune.title", fiber.Map{
-		"Commune": cm, "Grid": g, "Rows": g.page(pg), "Pager": pg, "Tally": t, "Chart": s.weekChart(s.lang(c), t.Weeks),
+		"Commune": cm, "Table": s.gridHTML(s.lang(c), s.msgs.T(s.lang(c), "place.teams"), g, g.page(pg)), "Pager": pg, "Tally": t, "Chart": s.weekChart(s.lang(c), t.Weeks),
 		"Q": c.Query("q"), "Teams": teams, "Leaders": leaders, "Officials": officials,
 		"CanRun": a.RunsCommune(cm), "CanAppoint": a.AppointsIn(cm.Province.Code), "SeesProvince": a.SeesProvince(cm.Province.Code),
 		"Form": f, "Errors": errs, "Phone": phone, "Saved": c.Query("saved"),

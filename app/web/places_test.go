@@ -122,6 +122,8 @@ func TestOfficialsSeeAndRunOnlyTheirPlace(t *testing.T) {
 		t.Fatalf("households after a double tap: %v", hs)
 	}
 	learnerUser, _ := rig.P.Store.UserByPhone(context.Background(), "0911000001")
+	mustContain(t, "the household chooser", leader.Get("/teams/"+team+"/members/"+learnerUser.ID+"/household").Body, "Hộ ông Ba, số 12", "Xếp Người Học vào hộ")
+	mustStatus(t, "an official and the household chooser", commune.Get("/teams/"+team+"/members/"+learnerUser.ID+"/household"), http.StatusForbidden)
 	mustStatus(t, "put a member in it", leader.Post("/teams/"+team+"/members/"+learnerUser.ID+"/household", url.Values{"household": {hs[0].ID}}), http.StatusSeeOther)
 	mustStatus(t, "record households", leader.Post("/teams/"+team+"/households/count", url.Values{"households": {"120"}}), http.StatusSeeOther)
 	mustStatus(t, "households not a number", leader.Post("/teams/"+team+"/households/count", url.Values{"households": {"nhiều"}}), http.StatusUnprocessableEntity)

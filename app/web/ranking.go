@@ -148,7 +148,7 @@ func (s *Server) rankingPage(c *fiber.Ctx) error {
 	}
 	shown, _ := reach.ParseQuarter(rk.Quarter)
 	return s.render(c, "ranking", "ranking.title", fiber.Map{
-		"Ranking": rk, "Grid": g, "Rows": g.Rows, "ProvinceName": provinceName, "Province": c.Query("province"),
+		"Ranking": rk, "Table": s.gridHTML(lang, s.msgs.T(lang, "ranking.title"), g, g.Rows), "ProvinceName": provinceName, "Province": c.Query("province"),
 		"Quarters": quarters, "Quarter": s.quarterLabel(lang, shown), "MinLearners": reach.MinLearners,
 	})
 }

@@ -95,6 +95,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Post("/teams/:code/households/count", needUser, s.setHouseholdCount)
 	app.Post("/teams/:code/households/:id/rename", needUser, s.renameHousehold)
 	app.Post("/teams/:code/households/:id/delete", needUser, s.deleteHousehold)
+	app.Get("/teams/:code/members/:user/household", needUser, s.memberHousehold)
 	app.Post("/teams/:code/members/:user/household", needUser, s.setMemberHousehold)
 	app.Get("/teams/:code/certificates.pdf", needUser, s.teamCertificatesPDF)
 	app.Get("/teams/:code/members/:user/reset", needUser, s.resetCodePage)

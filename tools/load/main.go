@@ -12,6 +12,7 @@
 //	go run ./tools/load -seed 1000 -duration 3s
 //	go run ./tools/load -seed 100000 -duration 10s -clients 8 -json
 //	go run ./tools/load -seed 100000 -keep     # keep the data folder
+//	go run ./tools/load -seed 100000 -routes healthz,province,commune,ranking
 //	go run ./tools/load -seed 100000 -pprof /tmp/prof   # server CPU profile per route
 //	go tool pprof -top /tmp/prof/team.pprof
 //
@@ -43,6 +44,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -83,6 +85,7 @@ func main() {
 	flag.BoolVar(&o.json, "json", false, "end the output with one line of JSON")
 	flag.BoolVar(&o.keep, "keep", false, "keep the data folder")
 	flag.Uint64Var(&o.randSeed, "rand", 1, "seed of the generated data")
+	flag.StringVar(&o.only, "routes", "", "run only these routes, by `name`s separated by commas (all when empty)")
 	flag.StringVar(&o.pprofDir, "pprof", "", "write the server's CPU profile during each route to `DIR`/<route>.pprof")
 	flag.Parse()
 	if o.learners < 100 || o.clients < 1 || o.duration <= 0 || o.max < 1 {
@@ -103,7 +106,7 @@ type options struct {
 	duration               time.Duration
 	json, keep             bool
 	randSeed               uint64
-	pprofDir               string
+	pprofDir, only         string
 }
 
 // report is the -json line.
@@ -162,6 +165,9 @@ func run(ctx context.Context, o options) (err error) {
 	rep := report{Learners: o.learners, SeedSeconds: round(sd.Seconds, 2), Routes: map[string]routeReport{}}
 	fmt.Printf("%-15s %9s %9s %8s %8s %8s %7s %9s %9s\n", "route", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "bytes", "peak MiB")
 	for _, rt := range routes(srv.base, sd) {
+		if o.only != "" && !slices.Contains(strings.Split(o.only, ","), rt.name) {
+			continue
+		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

@@ -240,6 +240,23 @@ func routes(base string, sd *seeded) []route {
 		{name: "admin_home", want: http.StatusOK, check: signedIn, request: func(c *client, i int) (*http.Request, error) {
 			return c.get("/admin", &sd.Admin)
 		}},
+		// Officials' pages: a province's communes, a commune's teams, as
+		// the admin (who sees every place); the figures are counted at
+		// most once a minute per place, as the page says.
+		{name: "province", want: http.StatusOK, check: signedIn, request: func(c *client, i int) (*http.Request, error) {
+			p, _, _ := strings.Cut(sd.Communes[c.pick(len(sd.Communes), i)], "/")
+			return c.get("/places/"+p, &sd.Admin)
+		}},
+		{name: "commune", want: http.StatusOK, check: signedIn, request: func(c *client, i int) (*http.Request, error) {
+			return c.get("/places/"+sd.Communes[c.pick(len(sd.Communes), i)], &sd.Admin)
+		}},
+		{name: "ranking", want: http.StatusOK, check: signedOut, request: func(c *client, i int) (*http.Request, error) {
+			return http.NewRequest(http.MethodGet, c.base+"/ranking", nil)
+		}},
+		{name: "ranking_province", want: http.StatusOK, check: signedOut, request: func(c *client, i int) (*http.Request, error) {
+			p, _, _ := strings.Cut(sd.Communes[c.pick(len(sd.Communes), i)], "/")
+			return http.NewRequest(http.MethodGet, c.base+"/ranking?province="+p, nil)
+		}},
 	}
 }
 

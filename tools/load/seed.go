@@ -59,6 +59,7 @@ type seeded struct {
 	Seconds                                float64
 	Learner                                []account // a sample, spread over the teams
 	Leaders                                []account // Team set
+	Communes                               []string  // "province/commune" of each team's commune, once
 	Admin                                  account
 	Codes                                  []string // certificate codes, no dashes
 	Unknown                                string   // a well-formed code that was not issued
@@ -343,7 +344,16 @@ func (s *seeder) team(cm *locality.Commune, size int, admin string, first int) e
 	}
 	t := &store.Team{ID: string(code), Name: "Tổ công nghệ số cộng đồng " + cm.Name, Province: cm.Province.Code,
 		Commune: cm.Code, Created: s.ago(180 * 24 * time.Hour)}
+	// The village has about twice as many households as the team has
+	// members; the leader has grouped two in three members, one to three
+	// to a household.
+	t.Households = 2*size + s.r.IntN(size+1)
 	s.add(store.KindTeam, t)
+	if len(s.out.Communes) < maxLeaders {
+		s.out.Communes = append(s.out.Communes, cm.Province.Code+"/"+cm.Code)
+	}
+	var hh *store.Household
+	left := 0
 	for i := range size {
 		role := store.RoleLearner
 		if i == 0 {
@@ -352,6 +362,15 @@ func (s *seeder) team(cm *locality.Commune, size int, admin string, first int) e
 		u := s.learner(t, cm, role, first+i)
 		if i == 0 {
 			t.LeaderID = u.ID
+		}
+		if s.r.IntN(3) < 2 {
+			if left == 0 {
+				hh = &store.Household{ID: s.id()[:12], TeamID: t.ID, Label: "Hộ " + u.Name, Created: u.Created}
+				s.add(store.KindHousehold, hh)
+				left = 1 + s.r.IntN(3)
+			}
+			u.Household = hh.ID
+			left--
 		}
 	}
 	s.add(store.KindAudit, &store.AuditEntry{ID: "team:" + t.ID, At: t.Created, Actor: admin, Action: store.ActTeamCreate, Target: t.ID, Detail: t.Name})
