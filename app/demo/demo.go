@@ -2,8 +2,11 @@
 // dataset in real communes of Hải Phòng (which Hải Dương joined in 2025):
 // teams with households, residents with progress and certificates spread
 // over the last two quarters, and officials to sign in as. Every person
-// is made up; phone numbers are in 0300 000 000–0309 999 999, a block no
-// Vietnamese carrier uses, so that no real subscriber is named.
+// is made up; phone numbers are in 0300 000 000–0309 999 999: 030 is not
+// among the carriers' mobile prefixes (Viettel's 03x are 032–039 since
+// the 2018 move to ten digits; list at lawnet.vn, "What is the current
+// list of prefixes of Vietnamese phone numbers"), so no real subscriber is
+// named.
 package demo
 
 import (
