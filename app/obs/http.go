@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,9 +15,16 @@ import (
 	"kynangso/app/store"
 )
 
-// probe is what the store tells the middleware about one request.
+// probe is what the store tells the middleware about one request: the
+// status of the certificate a Certificate lookup found. Atomic, in case a
+// handler reads the store from several goroutines.
 type probe struct {
-	cert string // status of the certificate a Certificate lookup found
+	cert atomic.Value // string
+}
+
+func (p *probe) certStatus() string {
+	s, _ := p.cert.Load().(string)
+	return s
 }
 
 type probeKey struct{}
@@ -75,6 +83,9 @@ func (m *Metrics) Middleware(log *slog.Logger) fiber.Handler {
 			// the check is the request it leads to.)
 			m.verified.WithLabelValues(ch, verifyResult(ch, status, pr, c.Response().Body())).Inc()
 		}
+		if status == fiber.StatusTooManyRequests && pattern == "/v/:code/name" {
+			m.refused.WithLabelValues("name_check").Inc()
+		}
 		if log != nil && log.Enabled(c.UserContext(), slog.LevelInfo) {
 			log.LogAttrs(c.UserContext(), slog.LevelInfo, "request",
 				slog.String("method", method),
@@ -105,9 +116,9 @@ func verifyResult(channel string, status int, pr *probe, body []byte) string {
 			return "invalid"
 		}
 		return "bad_request"
-	case pr.cert == store.CertRevoked:
+	case pr.certStatus() == store.CertRevoked:
 		return "revoked"
-	case pr.cert != "" && status < 400:
+	case pr.certStatus() != "" && status < 400:
 		return "valid"
 	case status == fiber.StatusNotFound:
 		return "unknown"

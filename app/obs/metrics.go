@@ -82,7 +82,7 @@ func New(sessions func(context.Context) (int64, error)) *Metrics {
 		Name: "kns_verifications_total", Help: "Certificate checks, by channel (page, json, name_check, credential, credential_check) and result (valid, revoked, unknown, mistyped, invalid, rate_limited, bad_request, error).",
 	}, []string{"channel", "result"})
 	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "kns_rate_limit_refusals_total", Help: "Requests refused by a rate limit, by limit.",
+		Name: "kns_rate_limit_refusals_total", Help: "Requests refused by a rate limit, by limit (verify: KNS_VERIFY_LIMIT, checks of codes naming no certificate; verify_ceiling: all checks; name_check; sign_in_phone; sign_in_address; sign_up_address; reset_address; reset_code).",
 	}, []string{"limit"})
 	m.backupOK = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "kns_backup_last_success_timestamp_seconds", Help: "When the last scheduled backup of the embedded database finished (Unix time); 0 before the first.",

@@ -166,7 +166,7 @@ func (s *Store) Certificate(ctx context.Context, code string) (c *store.Certific
 	defer func(t time.Time) { s.time("certificate", t, err) }(time.Now())
 	c, err = s.Store.Certificate(ctx, code)
 	if pr, ok := ctx.Value(probeKey{}).(*probe); ok && err == nil && c != nil {
-		pr.cert = c.Status
+		pr.cert.Store(c.Status)
 	}
 	return c, err
 }
@@ -217,9 +217,12 @@ func (s *Store) AuditLog(ctx context.Context, p store.Page) (es []store.AuditEnt
 // refusalLimits names the rate limits whose count over the limit refuses
 // the request, by the prefix of their key (app/web: ratelimit.go,
 // accounts.go, reset.go). Other keys counted with HitUpTo are not limits
-// (a limit of 1 that asks "first time in this window?").
+// (a limit of 1 that asks "first time in this window?"). The name check's
+// limit counts with Hit; the middleware counts its refusals (a 429 of
+// POST /v/:code/name).
 var refusalLimits = map[string]string{
-	"verify":          "verify",
+	"verify-miss":     "verify",         // KNS_VERIFY_LIMIT: checks of codes that name no certificate
+	"verify":          "verify_ceiling", // every check, ten times that
 	"register":        "sign_up_address",
 	"login":           "sign_in_phone",
 	"login-ip-phones": "sign_in_address",
