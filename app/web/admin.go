@@ -256,10 +256,34 @@ func (s *Server) adminAudit(c *fiber.Ctx) error {
 			l.TargetText = name(e.Target)
 		case store.ActTeamLeader:
 			l.Note = name(e.Detail)
+			if phone, ok := strings.CutPrefix(e.Detail, "phone:"); ok {
+				l.Note = groupPhone(phone)
+			}
+		case store.ActGrant, store.ActUngrant:
+			l.TargetText = s.grantText(c, e.Target)
 		}
 		lines[i] = l
 	}
 	return s.render(c, "audit", "audit.title", fiber.Map{"Entries": lines, "Pager": pg})
+}
+
+// grantText says whom a grant id names for what place: "Phường Thành
+// Đông, Thành phố Hải Phòng: 0933 000 001".
+func (s *Server) grantText(c *fiber.Ctx, id string) string {
+	role, rest, _ := strings.Cut(id, ":")
+	place, phone, _ := strings.Cut(rest, ":")
+	where := place
+	switch role {
+	case store.GrantProvince:
+		if p := s.places.Province(place); p != nil {
+			where = p.Name
+		}
+	case store.GrantCommune:
+		if cm := s.places.Commune(place); cm != nil {
+			where = cm.Name + ", " + cm.Province.Name
+		}
+	}
+	return s.msgs.T(s.lang(c), "audit.grant", "Role", s.msgs.T(s.lang(c), "place.role."+role), "Place", where, "Phone", groupPhone(phone))
 }
 
 // certError says what a certificate workflow's error means to the admin.

@@ -115,6 +115,7 @@ func TestTemplatesAndHandlersUseKnownMessages(t *testing.T) {
 		"account.saved.*": web.queryValues(`^/account\?saved=([a-z_]+)$`),
 		"audit.action.*":  store.AuditActions,
 		"size.*":          web.stringSlice("textSizes"),
+		"place.role.*":    {store.GrantProvince, store.GrantCommune},
 		"place.saved.*":   web.queryValues(`\?saved=([a-z]+)#officials$`),
 	}
 	for fam, where := range u.families {

@@ -155,6 +155,7 @@ func TestOfficialsSeeAndRunOnlyTheirPlace(t *testing.T) {
 	mustStatus(t, "removed twice", province.Post("/places/officials/remove", url.Values{"grant": {grants[0].ID}}), http.StatusNotFound)
 	mustStatus(t, "her commune, after", commune.Get("/places/31/10507"), http.StatusForbidden)
 
+	mustContain(t, "audit page", admin.Get("/admin/audit").Body, "cán bộ xã Phường Thành Đông, Thành phố Hải Phòng: 0933 000 001", "Thôi giao quyền cán bộ phụ trách địa bàn")
 	log, err := rig.P.Store.AuditLog(context.Background(), store.Page{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
