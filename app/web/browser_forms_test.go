@@ -126,3 +126,41 @@ func TestBrowserErrorsInView(t *testing.T) {
 		t.Error("typing in the commune box again shows no suggestions")
 	}
 }
+
+// smallLinks lists the visible links less than 44 px tall.
+const smallLinks = `Array.from(document.querySelectorAll('a')).filter(a => a.offsetParent !== null || a.getClientRects().length)
+  .filter(a => a.getBoundingClientRect().height < 44 && a.getClientRects().length)
+  .map(a => Math.round(a.getBoundingClientRect().height) + 'px "' + a.textContent.trim().slice(0, 30) + '"').join('; ')`
+
+// Every link is at least 44 px tall, and the home page is short enough to
+// scan (issue 9, point 6), on the pages a resident reads. Before: links
+// in text and lists were about 28 px tall, and the home page listed every
+// course twice over six screens.
+func TestBrowserLinksBigEnough(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	ctx := browser(t)
+	rig := testrig.Start(t)
+	co := rig.P.Courses.Get("vneid")
+	for _, p := range []string{"/", "/courses/vneid", "/courses/vneid/lessons/" + co.Lessons[1].ID, "/register", "/login", "/reset", "/v",
+		"/v/0000-0000-0001", "/khong-co", "/join/ZZZZZZ"} {
+		var small string
+		var screens float64
+		err := chromedp.Do(ctx,
+			chromedp.Navigate(rig.URL+p+"?lang=vi"),
+			chromedp.WaitVisible(chromedp.CSS("footer")),
+			into(chromedp.Evaluate[string](smallLinks), &small),
+			into(chromedp.Evaluate[float64](`document.documentElement.scrollHeight / window.innerHeight`), &screens),
+		)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if small != "" {
+			t.Errorf("%s: links under 44 px: %s", p, small)
+		}
+		if p == "/" && screens > 3 {
+			t.Errorf("the home page is %.1f screens long, want at most 3", screens)
+		}
+	}
+}

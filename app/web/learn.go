@@ -21,11 +21,6 @@ type courseCard struct {
 	NextStep bool // the first course not yet passed: where a beginner goes next
 }
 
-type skillGroup struct {
-	Skill   string
-	Courses []*courseCard
-}
-
 func (s *Server) progressOf(c *fiber.Ctx) (map[string]*store.Progress, error) {
 	u := user(c)
 	if u == nil {
@@ -54,19 +49,13 @@ func card(co *courses.Course, p *store.Progress) *courseCard {
 	return k
 }
 
-// home is the catalogue, grouped by the five basic skills, in the order a
-// beginner is advised to take the courses.
+// home is the catalogue: each course once, in the order a beginner is
+// advised to take them, short enough to scan on a phone (a title and a
+// line each; the summary only of the course to take next).
 func (s *Server) home(c *fiber.Ctx) error {
 	prog, err := s.progressOf(c)
 	if err != nil {
 		return err
-	}
-	var groups []*skillGroup
-	bySkill := map[string]*skillGroup{}
-	for _, sk := range courses.Skills {
-		g := &skillGroup{Skill: sk}
-		bySkill[sk] = g
-		groups = append(groups, g)
 	}
 	var order []*courseCard
 	next := false
@@ -77,11 +66,8 @@ func (s *Server) home(c *fiber.Ctx) error {
 			k.NextStep, next = true, true
 		}
 		order = append(order, k)
-		g := bySkill[co.Skills[0]]
-		g.Courses = append(g.Courses, k)
 	}
-	groups = slices.DeleteFunc(groups, func(g *skillGroup) bool { return len(g.Courses) == 0 })
-	return s.render(c, "home", "home.title", fiber.Map{"Groups": groups, "Order": order, "Welcome": c.Query("welcome") == "1", "Reset": c.Query("reset") == "1", "Deleted": c.Query("deleted") == "1"})
+	return s.render(c, "home", "home.title", fiber.Map{"Order": order, "Welcome": c.Query("welcome") == "1", "Reset": c.Query("reset") == "1", "Deleted": c.Query("deleted") == "1"})
 }
 
 func (s *Server) courseParam(c *fiber.Ctx) (*courses.Course, error) {
