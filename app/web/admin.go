@@ -105,7 +105,7 @@ func (s *Server) adminAppointLeader(c *fiber.Ctx) error {
 	phone, msg := forms.Phone(c.FormValue("leader"))
 	if msg != "" {
 		c.Status(fiber.StatusUnprocessableEntity)
-		return s.showAdmin(c, teamForm{Code: certcode.Short(6)}, forms.Errors{"appoint_" + t.ID: msg}, nil)
+		return s.showAdmin(c, teamForm{Code: certcode.Short(6)}, forms.Errors{"leader-" + t.ID: msg}, nil)
 	}
 	a, err := s.access(c)
 	if err != nil {

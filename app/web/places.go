@@ -446,18 +446,38 @@ func (s *Server) removeOfficial(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	g, err := s.roles.Remove(c.UserContext(), a, c.FormValue("grant"))
+	id := c.FormValue("grant")
+	g, err := s.roles.Remove(c.UserContext(), a, id)
 	if errors.Is(err, store.ErrNotFound) {
+		// Removed already, as a double tap finds it: the page the first
+		// tap led to, for whoever could have removed it.
+		if back := s.grantPage(a, id); back != "" {
+			return c.Redirect(back+"?saved=removed#officials", fiber.StatusSeeOther)
+		}
 		return fail(fiber.StatusNotFound, "place.official.gone")
 	}
 	if err != nil {
 		return placesError(err)
 	}
-	back := "/places/" + g.Province
-	if g.Role == store.GrantCommune {
-		back += "/" + g.Place
+	return c.Redirect(s.grantPage(a, g.ID)+"?saved=removed#officials", fiber.StatusSeeOther)
+}
+
+// grantPage is the page that lists a grant, when a may change it; "" if
+// not.
+func (s *Server) grantPage(a *places.Access, id string) string {
+	role, rest, _ := strings.Cut(id, ":")
+	place, _, _ := strings.Cut(rest, ":")
+	switch role {
+	case store.GrantProvince:
+		if s.places.Province(place) != nil && a.Admin {
+			return "/places/" + place
+		}
+	case store.GrantCommune:
+		if cm := s.places.Commune(place); cm != nil && a.AppointsIn(cm.Province.Code) {
+			return "/places/" + cm.Province.Code + "/" + cm.Code
+		}
 	}
-	return c.Redirect(back+"?saved=removed#officials", fiber.StatusSeeOther)
+	return ""
 }
 
 // createCommuneTeam: a commune official makes a team for a village or
@@ -507,7 +527,7 @@ func (s *Server) appointCommuneLeader(c *fiber.Ctx) error {
 	phone, msg := forms.Phone(c.FormValue("leader"))
 	if msg != "" {
 		c.Status(fiber.StatusUnprocessableEntity)
-		return s.showCommune(c, cm, a, teamForm{Code: certcode.Short(6)}, forms.Errors{"appoint_" + t.ID: msg}, "")
+		return s.showCommune(c, cm, a, teamForm{Code: certcode.Short(6)}, forms.Errors{"leader-" + t.ID: msg}, "")
 	}
 	if err := s.roles.AppointLeader(c.UserContext(), a, t, phone); err != nil {
 		return placesError(err)

@@ -152,7 +152,11 @@ func TestOfficialsSeeAndRunOnlyTheirPlace(t *testing.T) {
 	mustStatus(t, "a learner removes a grant", learner.Post("/places/officials/remove", url.Values{"grant": {grants[0].ID}}), http.StatusForbidden)
 	mustStatus(t, "another commune official removes a grant", other.Post("/places/officials/remove", url.Values{"grant": {grants[0].ID}}), http.StatusForbidden)
 	mustStatus(t, "remove the commune official", province.Post("/places/officials/remove", url.Values{"grant": {grants[0].ID}}), http.StatusSeeOther)
-	mustStatus(t, "removed twice", province.Post("/places/officials/remove", url.Values{"grant": {grants[0].ID}}), http.StatusNotFound)
+	// A double tap ends where the first did; to anyone else, it is gone.
+	if again := province.Post("/places/officials/remove", url.Values{"grant": {grants[0].ID}}); again.Status != http.StatusSeeOther || !strings.HasPrefix(again.Location, "/places/31/10507?saved=removed") {
+		t.Errorf("removed twice: %d %q", again.Status, again.Location)
+	}
+	mustStatus(t, "removed, by someone who could not", learner.Post("/places/officials/remove", url.Values{"grant": {grants[0].ID}}), http.StatusNotFound)
 	mustStatus(t, "her commune, after", commune.Get("/places/31/10507"), http.StatusForbidden)
 
 	mustContain(t, "audit page", admin.Get("/admin/audit").Body, "cán bộ xã Phường Thành Đông, Thành phố Hải Phòng: 0933 000 001", "Thôi giao quyền cán bộ phụ trách địa bàn")
@@ -331,4 +335,31 @@ func TestPublicRanking(t *testing.T) {
 	mustStatus(t, "before the platform's first quarter", visitor.Get("/ranking?quarter=2024-Q1"), http.StatusNotFound)
 	mustStatus(t, "an unknown format", visitor.Get("/api/v1/ranking?format=pdf"), http.StatusBadRequest)
 	mustStatus(t, "an unknown province", visitor.Get("/ranking?province=99"), http.StatusNotFound)
+}
+
+// A form sent back with errors says so at the top, each line a link to
+// its field, and each message at its field (issue 9, point 4).
+func TestTeamFormsShowErrorsInView(t *testing.T) {
+	rig := testrig.Start(t)
+	admin := rig.Admin(t)
+	res := admin.Post("/admin/teams", url.Values{"name": {""}, "province": {"1"}, "commune": {"Ba Đình"}, "leader": {"12"}})
+	mustStatus(t, "bad team", res, http.StatusUnprocessableEntity)
+	summary := strings.Index(res.Body, `id="error-summary"`)
+	form := strings.Index(res.Body, `action="/admin/teams"`)
+	if summary < 0 || form < 0 || summary > form {
+		t.Fatalf("the error summary is not above the team form (summary at %d, form at %d)", summary, form)
+	}
+	for _, want := range []string{`href="#tname"`, `href="#leader"`, `id="name-error"`, `id="leader-error"`} {
+		if !strings.Contains(res.Body, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	mustStatus(t, "appoint official", admin.Post("/places/31/officials", url.Values{"phone": {"0922000001"}}), http.StatusSeeOther)
+	official := rig.Register(t, "Cán Bộ", "0933000001", inCommune("10507"))
+	admin.Post("/places/31/10507/officials", url.Values{"phone": {"0933000001"}})
+	bad := official.Post("/places/31/10507/teams", url.Values{"name": {"Tổ"}, "leader": {"abc"}})
+	mustStatus(t, "bad commune team", bad, http.StatusUnprocessableEntity)
+	if s, f := strings.Index(bad.Body, `id="error-summary"`), strings.Index(bad.Body, `id="leader-error"`); s < 0 || f < 0 || s > f || !strings.Contains(bad.Body, `href="#leader"`) {
+		t.Errorf("the commune page's team form: summary at %d, the field's message at %d", s, f)
+	}
 }
