@@ -113,6 +113,33 @@ type Tally struct {
 	Total Figures
 	Weeks []Week
 	At    time.Time // when it was counted
+
+	// The same count seen from each commune, for its page: every team
+	// with all its members (wherever they live), the commune's residents
+	// in no team of it, and the commune's weeks (by residence).
+	Teams        map[string]*Figures
+	Unteamed     map[string]*Figures
+	CommuneWeeks map[string][]Week
+}
+
+// CommuneRows are the figures of a commune's teams and of its residents
+// in none of them (key ""), with their total.
+func (t *Tally) CommuneRows(commune string, teams []store.Team) (rows map[string]*Figures, total Figures) {
+	rows = map[string]*Figures{}
+	for _, tm := range teams {
+		if f := t.Teams[tm.ID]; f != nil {
+			rows[tm.ID] = f
+		} else {
+			rows[tm.ID] = &Figures{Teams: 1, Households: tm.Households}
+		}
+	}
+	if f := t.Unteamed[commune]; f != nil {
+		rows[""] = f
+	}
+	for _, f := range rows {
+		total.add(f)
+	}
+	return rows, total
 }
 
 // Row returns key's figures, zero if it has none.
@@ -149,6 +176,8 @@ type Options struct {
 type person struct {
 	row, team, household string
 	skills               uint8
+	also                 []*Figures // the commune views' rows she counts in
+	commune              string
 }
 
 // Count reads the people and certificates of a place once and tallies
@@ -175,6 +204,30 @@ func Count(ctx context.Context, st store.Store, skills Skills, o Options) (*Tall
 	for _, tm := range o.Teams {
 		here[tm.ID] = o.Commune == "" || tm.Commune == o.Commune
 	}
+	teamCommune := map[string]string{}
+	for _, tm := range o.Teams {
+		teamCommune[tm.ID] = tm.Commune
+	}
+	t.Teams, t.Unteamed, t.CommuneWeeks = map[string]*Figures{}, map[string]*Figures{}, map[string][]Week{}
+	in := func(m map[string]*Figures, key string) *Figures {
+		f := m[key]
+		if f == nil {
+			f = &Figures{}
+			m[key] = f
+		}
+		return f
+	}
+	communeWeek := func(commune string, w int) *Week {
+		ws := t.CommuneWeeks[commune]
+		if ws == nil {
+			ws = make([]Week, len(t.Weeks))
+			for i := range ws {
+				ws[i].Start = t.Weeks[i].Start
+			}
+			t.CommuneWeeks[commune] = ws
+		}
+		return &ws[w]
+	}
 	people := map[string]*person{}
 	err := st.ScanPeople(ctx, o.Province, func(p *store.PersonFact) error {
 		if p.Created.After(o.Until) || (o.Commune != "" && p.Commune != o.Commune && !here[p.TeamID]) {
@@ -184,14 +237,25 @@ func Count(ctx context.Context, st store.Store, skills Skills, o Options) (*Tall
 		if o.Level == ByTeam && !here[p.TeamID] {
 			key = ""
 		}
-		people[p.ID] = &person{row: key, team: p.TeamID, household: p.Household}
-		f := row(key)
-		f.Residents++
-		if !p.LastActive.Before(o.ActiveSince) {
-			f.Active++
+		pp := &person{row: key, team: p.TeamID, household: p.Household, commune: p.Commune}
+		tc, teamed := teamCommune[p.TeamID]
+		if teamed {
+			pp.also = append(pp.also, in(t.Teams, p.TeamID))
+		}
+		if !teamed || tc != p.Commune {
+			pp.also = append(pp.also, in(t.Unteamed, p.Commune))
+		}
+		people[p.ID] = pp
+		active := !p.LastActive.Before(o.ActiveSince)
+		for _, f := range append(pp.also, row(key)) {
+			f.Residents++
+			if active {
+				f.Active++
+			}
 		}
 		if w := weekOf(p.Created); w >= 0 {
 			t.Weeks[w].Learners++
+			communeWeek(p.Commune, w).Learners++
 		}
 		return nil
 	})
@@ -206,9 +270,13 @@ func Count(ctx context.Context, st store.Store, skills Skills, o Options) (*Tall
 		p.skills |= skills[c.Course]
 		if !c.IssuedAt.Before(o.IssuedSince) {
 			row(p.row).Certificates++
+			for _, f := range p.also {
+				f.Certificates++
+			}
 		}
 		if w := weekOf(c.IssuedAt); w >= 0 {
 			t.Weeks[w].Certificates++
+			communeWeek(p.commune, w).Certificates++
 		}
 		return nil
 	})
@@ -224,9 +292,10 @@ func Count(ctx context.Context, st store.Store, skills Skills, o Options) (*Tall
 		}
 		key := o.Level.team(tm)
 		teamRow[tm.ID] = key
-		f := row(key)
-		f.Teams++
-		f.Households += tm.Households
+		for _, f := range []*Figures{row(key), in(t.Teams, tm.ID)} {
+			f.Teams++
+			f.Households += tm.Households
+		}
 	}
 	// A household belongs to its team, so it is covered in the team's row
 	// (a member may live in another commune than the team's).
@@ -235,6 +304,9 @@ func Count(ctx context.Context, st store.Store, skills Skills, o Options) (*Tall
 		for i := range Basic {
 			if p.skills&(1<<i) != 0 {
 				row(p.row).Skill[i]++
+				for _, f := range p.also {
+					f.Skill[i]++
+				}
 			}
 		}
 		key, ok := teamRow[p.team]
@@ -243,6 +315,7 @@ func Count(ctx context.Context, st store.Store, skills Skills, o Options) (*Tall
 		}
 		covered[p.household] = true
 		row(key).Covered++
+		in(t.Teams, p.team).Covered++
 	}
 	for _, f := range t.Rows {
 		t.Total.add(f)

@@ -221,3 +221,41 @@ func TestParseQuarter(t *testing.T) {
 		}
 	}
 }
+
+// Seen from a commune: its teams with all their members, and its
+// residents in no team of it.
+func TestCommuneRows(t *testing.T) {
+	f := newFixture(t)
+	a := f.team("EEEEEE", "10507", 30)
+	h := f.household(a, "Hộ 1")
+	f.person(a, h, "ps", "shop", "pay", "safe", "local")
+	// A member of the team who lives in the other commune.
+	away := f.person(a, "", "ps")
+	loner := &store.Team{ID: "FFFFFF", Name: "Tổ khác", Province: "31", Commune: "10525", Created: now}
+	f.must(f.st.CreateTeam(context.Background(), loner))
+	f.person(loner, "")
+	// Move the member's home to 10525 (as if she had moved).
+	f.must(f.st.DeleteUserData(context.Background(), away.ID))
+	away.Commune = "10525"
+	f.must(f.st.CreateUser(context.Background(), away))
+	tl := f.count(ByCommune)
+
+	rows, total := tl.CommuneRows("10507", []store.Team{*a})
+	if got := rows["EEEEEE"]; got == nil || got.Residents != 2 || got.Covered != 1 || got.Households != 30 {
+		t.Fatalf("team EEEEEE seen from its commune: %+v, want its 2 members, 1 of 30 households covered", got)
+	}
+	if total.Residents != 2 || rows[""] != nil {
+		t.Errorf("Thành Đông's total %+v, no-team row %+v", total, rows[""])
+	}
+	rows, total = tl.CommuneRows("10525", []store.Team{*loner})
+	if got := rows[""]; got == nil || got.Residents != 1 {
+		t.Errorf("Hải Dương's residents in no team of it: %+v, want the member who lives there", got)
+	}
+	if total.Residents != 2 || rows["FFFFFF"].Residents != 1 {
+		t.Errorf("Hải Dương's total %+v", total)
+	}
+	// By residence, the province rows count her in Hải Dương.
+	if tl.Row("10507").Residents != 1 || tl.Row("10525").Residents != 2 {
+		t.Errorf("by residence: %d and %d", tl.Row("10507").Residents, tl.Row("10525").Residents)
+	}
+}

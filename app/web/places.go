@@ -113,17 +113,22 @@ func (s *Server) provinceTally(ctx context.Context, p *locality.Province) (*reac
 	})
 }
 
-func (s *Server) communeTally(ctx context.Context, cm *locality.Commune) (*reach.Tally, error) {
-	return s.figures.get(cm.Province.Code+"/"+cm.Code, s.now(), func() (*reach.Tally, error) {
-		teams, err := s.store.TeamsIn(ctx, cm.Code, store.Page{Limit: store.MaxLimit})
-		if err != nil {
-			return nil, err
+// communeTally is the commune's share of its province's count: the
+// province is counted once a minute, whichever of its pages asks.
+func (s *Server) communeTally(ctx context.Context, cm *locality.Commune, teams []store.Team) (*reach.Tally, error) {
+	pt, err := s.provinceTally(ctx, cm.Province)
+	if err != nil {
+		return nil, err
+	}
+	rows, total := pt.CommuneRows(cm.Code, teams)
+	weeks := pt.CommuneWeeks[cm.Code]
+	if weeks == nil {
+		weeks = make([]reach.Week, len(pt.Weeks))
+		for i := range weeks {
+			weeks[i].Start = pt.Weeks[i].Start
 		}
-		now := s.now()
-		return reach.Count(ctx, s.store, s.skills, reach.Options{Level: reach.ByTeam, Province: cm.Province.Code,
-			Communes: []string{cm.Code}, Commune: cm.Code, Teams: teams, Until: now,
-			ActiveSince: now.AddDate(0, 0, -activeDays), Weeks: 12})
-	})
+	}
+	return &reach.Tally{Rows: rows, Total: total, Weeks: weeks, At: pt.At}, nil
 }
 
 func communeCodes(p *locality.Province) []string {
@@ -315,11 +320,11 @@ func (s *Server) communeTeams(c *fiber.Ctx, cm *locality.Commune) ([]store.Team,
 }
 
 func (s *Server) showCommune(c *fiber.Ctx, cm *locality.Commune, a *places.Access, f teamForm, errs forms.Errors, phone string) error {
-	t, err := s.communeTally(c.UserContext(), cm)
+	teams, leaders, err := s.communeTeams(c, cm)
 	if err != nil {
 		return err
 	}
-	teams, leaders, err := s.communeTeams(c, cm)
+	t, err := s.communeTally(c.UserContext(), cm, teams)
 	if err != nil {
 		return err
 	}
@@ -357,11 +362,11 @@ func (s *Server) communeSheet(format string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		t, err := s.communeTally(c.UserContext(), cm)
+		teams, leaders, err := s.communeTeams(c, cm)
 		if err != nil {
 			return err
 		}
-		teams, leaders, err := s.communeTeams(c, cm)
+		t, err := s.communeTally(c.UserContext(), cm, teams)
 		if err != nil {
 			return err
 		}

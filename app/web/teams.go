@@ -210,24 +210,32 @@ type memberKey struct {
 	New           bool
 	LastActive    time.Time
 	Skills        uint8
+	// row is the whole row, kept while the team fits in one read: the
+	// page then needs no second one.
+	row *memberRow
 }
 
 // teamOrder reads the whole team a large page at a time and orders it:
 // the leader first; then who needs help: the stuck, then the longest idle.
-func (s *Server) teamOrder(c *fiber.Ctx, t *store.Team, withdrawn map[string]time.Time) ([]memberKey, error) {
+func (s *Server) teamOrder(c *fiber.Ctx, t *store.Team, withdrawn map[string]time.Time, labels map[string]string) ([]memberKey, error) {
 	var keys []memberKey
 	for off := 0; ; off += store.MaxLimit {
 		members, err := s.store.TeamMembers(c.UserContext(), t.ID, store.Page{Limit: store.MaxLimit, Offset: off})
 		if err != nil {
 			return nil, err
 		}
-		rows, err := s.memberRows(c, t, members, withdrawn, nil)
+		rows, err := s.memberRows(c, t, members, withdrawn, labels)
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range rows {
-			keys = append(keys, memberKey{ID: r.User.ID, Household: r.User.Household, Leader: r.Leader, Stuck: r.Stuck,
-				New: r.New, LastActive: r.LastActive, Skills: r.Skills})
+		whole := off == 0 && len(members) < store.MaxLimit
+		for i, r := range rows {
+			k := memberKey{ID: r.User.ID, Household: r.User.Household, Leader: r.Leader, Stuck: r.Stuck,
+				New: r.New, LastActive: r.LastActive, Skills: r.Skills}
+			if whole {
+				k.row = &rows[i]
+			}
+			keys = append(keys, k)
 		}
 		if len(members) < store.MaxLimit {
 			break
@@ -253,6 +261,13 @@ func (s *Server) teamOrder(c *fiber.Ctx, t *store.Team, withdrawn map[string]tim
 
 // rowsOf builds the rows of some of the team's members, in keys' order.
 func (s *Server) rowsOf(c *fiber.Ctx, t *store.Team, keys []memberKey, withdrawn map[string]time.Time, labels map[string]string) ([]memberRow, error) {
+	if len(keys) > 0 && keys[0].row != nil {
+		rows := make([]memberRow, len(keys))
+		for i, k := range keys {
+			rows[i] = *k.row
+		}
+		return rows, nil
+	}
 	ids := make([]string, len(keys))
 	for i, k := range keys {
 		ids[i] = k.ID
@@ -331,7 +346,7 @@ func (s *Server) showTeam(c *fiber.Ctx, t *store.Team, errs forms.Errors, label 
 	}
 	// The summary and the households count the whole team; the cards
 	// show one page of it.
-	keys, err := s.teamOrder(c, t, withdrawn)
+	keys, err := s.teamOrder(c, t, withdrawn, labels)
 	if err != nil {
 		return err
 	}
@@ -414,7 +429,7 @@ func (s *Server) teamSheet(format string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		keys, err := s.teamOrder(c, t, withdrawn)
+		keys, err := s.teamOrder(c, t, withdrawn, labels)
 		if err != nil {
 			return err
 		}
@@ -449,7 +464,7 @@ func (s *Server) householdSheet(format string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		keys, err := s.teamOrder(c, t, nil)
+		keys, err := s.teamOrder(c, t, nil, nil)
 		if err != nil {
 			return err
 		}
