@@ -363,3 +363,44 @@ func TestTeamFormsShowErrorsInView(t *testing.T) {
 		t.Errorf("the commune page's team form: summary at %d, the field's message at %d", s, f)
 	}
 }
+
+// The leader's page (issue 9, points 5 and 8): the team's own leader, who
+// learns too, is shown as the leader and not counted as a member who has
+// not started; a member's withdrawn certificate reads as withdrawn, on
+// the page and in the download.
+func TestLeaderPageShowsTheLeaderAndWithdrawnCertificates(t *testing.T) {
+	rig := testrig.Start(t)
+	admin := rig.Admin(t)
+	leader := rig.Register(t, "Trần Văn Tổ", "0911111111", nil)
+	team := rig.Team(t, admin, "Tổ thôn Thượng", "0911111111")
+	member := rig.Register(t, "Nguyễn Thị Tuyết", "0922222222", url.Values{"team": {team}})
+	rig.Register(t, "Lê Văn Mới", "0933333333", url.Values{"team": {team}})
+	code := passCourse(t, rig, member, "vneid")
+	mustStatus(t, "revoke", admin.Post("/admin/certificates/"+code+"/revoke", url.Values{"confirm": {"yes"}, "reason": {"error"}}), http.StatusSeeOther)
+
+	page := leader.Get("/teams/" + team)
+	mustStatus(t, "team page", page, http.StatusOK)
+	text := testrig.Text(page.Body)
+	// Three members: the leader, one who has not started, one whose only
+	// certificate was withdrawn.
+	mustContain(t, "team page", text, "Tổ trưởng: Trần Văn Tổ", "Tổ có 3 thành viên", "1 người chưa bắt đầu", "Đã thu hồi ngày")
+	if strings.Contains(text, "Đã đạt 1/") {
+		t.Error("the withdrawn certificate still counts as passed")
+	}
+	csv := leader.Get("/teams/" + team + "/members.csv").Body
+	var leaderLine, memberLine string
+	for _, l := range strings.Split(csv, "\n") {
+		switch {
+		case strings.Contains(l, "Trần Văn Tổ"):
+			leaderLine = l
+		case strings.Contains(l, "Nguyễn Thị Tuyết"):
+			memberLine = l
+		}
+	}
+	if !strings.HasSuffix(strings.TrimSpace(leaderLine), ",Tổ trưởng") {
+		t.Errorf("the leader's CSV line %q does not say leader", leaderLine)
+	}
+	if !strings.Contains(memberLine, "Đã thu hồi ngày") {
+		t.Errorf("the member's CSV line %q does not show the withdrawn certificate", memberLine)
+	}
+}
