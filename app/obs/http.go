@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"kynangso/app/store"
 )
@@ -81,7 +82,7 @@ func (m *Metrics) Middleware(log *slog.Logger) fiber.Handler {
 		if ch, ok := verifyChannels[method+" "+pattern]; ok && (status < 300 || status >= 400) {
 			// (A redirect, to the code written as printed, is not a check:
 			// the check is the request it leads to.)
-			m.verified.WithLabelValues(ch, verifyResult(ch, status, pr, c.Response().Body())).Inc()
+			m.verified.WithLabelValues(ch, verifyResult(ch, status, pr, c.Response())).Inc()
 		}
 		if status == fiber.StatusTooManyRequests && pattern == "/v/:code/name" {
 			m.refused.WithLabelValues("name_check").Inc()
@@ -92,15 +93,25 @@ func (m *Metrics) Middleware(log *slog.Logger) fiber.Handler {
 				slog.String("route", pattern),
 				slog.Int("status", status),
 				slog.Float64("ms", float64(took.Microseconds())/1000),
-				slog.Int("bytes", len(c.Response().Body())),
+				slog.Int("bytes", size(c.Response())),
 			)
 		}
 		return nil
 	}
 }
 
+// size is the body's length, without reading a streamed body (Body()
+// would read it all into memory, and the streaming is there to avoid
+// that): a streamed one's Content-Length, -1 when it has none.
+func size(r *fasthttp.Response) int {
+	if r.IsBodyStream() {
+		return r.Header.ContentLength()
+	}
+	return len(r.Body())
+}
+
 // verifyResult is what a certificate check found.
-func verifyResult(channel string, status int, pr *probe, body []byte) string {
+func verifyResult(channel string, status int, pr *probe, res *fasthttp.Response) string {
 	switch {
 	case status == fiber.StatusTooManyRequests:
 		return "rate_limited"
@@ -110,7 +121,7 @@ func verifyResult(channel string, status int, pr *probe, body []byte) string {
 		switch {
 		case status == fiber.StatusOK:
 			return "valid"
-		case bytes.Contains(body, []byte(`"reason":"revoked"`)):
+		case !res.IsBodyStream() && bytes.Contains(res.Body(), []byte(`"reason":"revoked"`)):
 			return "revoked"
 		case status == fiber.StatusUnprocessableEntity:
 			return "invalid"

@@ -66,8 +66,14 @@ func (p *Platform) Backup(ctx context.Context, dir string, keep int) (string, er
 		_ = d.Sync() // the rename reaches the disk
 		d.Close()
 	}
-	return name, pruneBackups(dir, keep)
+	if err := pruneBackups(dir, keep); err != nil {
+		return name, fmt.Errorf("%w: %w", errPrune, err)
+	}
+	return name, nil
 }
+
+// errPrune: the backup was taken, but older ones could not all be removed.
+var errPrune = errors.New("backup taken; removing older backups failed")
 
 // backups lists the backups in dir, oldest first (the names sort by time).
 func backups(dir string) ([]string, error) {
@@ -135,6 +141,10 @@ func backupLoop(ctx context.Context, p *Platform, done func(at time.Time, size i
 		name, err := p.Backup(ctx, cfg.BackupDir, cfg.BackupKeep)
 		took := time.Since(start)
 		var size int64
+		if errors.Is(err, errPrune) {
+			p.Log.Warn("remove old backups", slog.Any("err", err))
+			err = nil
+		}
 		if err == nil {
 			if fi, serr := os.Stat(name); serr == nil {
 				size = fi.Size()
