@@ -159,7 +159,7 @@ func Fill(ctx context.Context, st store.Store, places *locality.Divisions, cat *
 		for ti := range teams {
 			size := 80 + m.r.IntN(100)
 			if ci == 7 {
-				size = 6
+				size = 2
 			}
 			t := &store.Team{ID: certcode.Short(6), Name: "Tổ công nghệ số cộng đồng " + villages[(ci+ti)%len(villages)],
 				Province: p.Code, Commune: cm.Code, Created: now.AddDate(0, -6, -m.r.IntN(20))}

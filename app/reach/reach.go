@@ -314,8 +314,13 @@ func Count(ctx context.Context, st store.Store, skills Skills, o Options) (*Tall
 			continue
 		}
 		covered[p.household] = true
-		row(key).Covered++
-		in(t.Teams, p.team).Covered++
+		// A share is of households recorded: a team that has recorded
+		// none, or fewer than it has covered, adds no more than it
+		// recorded.
+		if tf := in(t.Teams, p.team); tf.Covered < tf.Households {
+			tf.Covered++
+			row(key).Covered++
+		}
 	}
 	for _, f := range t.Rows {
 		t.Total.add(f)
