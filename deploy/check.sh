@@ -6,7 +6,8 @@
 #   - the systemd unit: systemd-analyze verify, and its exposure score
 #     (systemd-analyze security) no worse than 2.0;
 #   - the nginx server blocks (this machine's, and the Compose one): nginx -t;
-#   - the example Prometheus config and alert rules: promtool check;
+#   - the example Prometheus config and alert rules: promtool check, and
+#     promtool test rules (alerts_test.yml: they fire when they should);
 #   - the Compose file: parsed and validated by docker-compose, and read
 #     for what must agree (three MongoDB members, two instances with the
 #     same secrets, nginx's fixed address = the instances' trusted proxy);
@@ -32,9 +33,13 @@ trap cleanup EXIT
 
 bin=${1:-}
 if [ -z "$bin" ]; then
-  echo "-- build the program as the Dockerfile does (static, version stamped)"
+  echo "-- build the program with the Dockerfile's own build command (static, version stamped)"
   bin=$work/kynangso
-  CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X kynangso/app/obs.Version=ci-check" -o "$bin" ./app
+  build=$(awk '/^RUN CGO_ENABLED=0 go build /{sub(/^RUN /, ""); sub(/ *\\$/, ""); print; exit}' deploy/Dockerfile)
+  [ -n "$build" ] || { echo "no go build line in deploy/Dockerfile"; exit 1; }
+  build=${build//\/out\/kynangso/$bin}
+  echo "$build"
+  VERSION=ci-check eval "$build"
 fi
 if ldd "$bin" >/dev/null 2>&1; then
   echo "the program is not a static binary:"; ldd "$bin"; exit 1
@@ -116,6 +121,7 @@ PY
 echo "-- Prometheus example: config and alert rules (promtool), dashboard JSON"
 promtool check config deploy/prometheus/prometheus.yml >/dev/null
 promtool check rules deploy/prometheus/alerts.yml >/dev/null
+promtool test rules deploy/prometheus/alerts_test.yml >/dev/null   # the alerts fire when they should
 python3 -m json.tool deploy/grafana/kynangso.json >/dev/null
 
 echo "-- the program behind nginx, as the unit and the server block run it"
