@@ -88,7 +88,7 @@ func TestNoDeadEnds(t *testing.T) {
 	hasLink(t, "form expired", cs, "/login", "Mở lại biểu mẫu")
 	ln := anon.Post("/account/delete", url.Values{"password": {"x"}, "confirm": {"yes"}})
 	mustStatus(t, "sign-in needed", ln, http.StatusUnauthorized)
-	hasLink(t, "sign-in needed", ln, "/login?next=%2Faccount%2Fdelete", "Đăng nhập")
+	hasLink(t, "sign-in needed", ln, "/login?next=%2Faccount", "Đăng nhập")
 	hasLink(t, "sign-in needed", ln, "/register", "Đăng ký")
 }
 

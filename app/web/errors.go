@@ -137,8 +137,9 @@ func (s *Server) nextSteps(c *fiber.Ctx, e *Error, data fiber.Map) {
 }
 
 // formPage is the page a request came from, when it is one of ours (the
-// browser sends it: Referrer-Policy same-origin), else the address asked
-// for if it can be shown, else the home page.
+// browser sends it: Referrer-Policy same-origin); else, for a form, the
+// page that shows it (a form's address less its action: /account/delete
+// is sent from /account); else the home page.
 func (s *Server) formPage(c *fiber.Ctx) string {
 	if ref := c.Get(fiber.HeaderReferer); ref != "" {
 		if u, err := url.Parse(ref); err == nil && (u.Host == "" || strings.TrimPrefix(strings.TrimPrefix(s.cfg.BaseURL, "https://"), "http://") == u.Host || u.Host == string(c.Request().Host())) {
@@ -150,7 +151,19 @@ func (s *Server) formPage(c *fiber.Ctx) string {
 	if c.Method() == fiber.MethodGet {
 		return "/"
 	}
-	return safeNext(c.Path())
+	p := c.Path()
+	switch {
+	case p == "/logout":
+		return "/"
+	case p == "/admin/teams":
+		return "/admin"
+	}
+	for _, action := range []string{"/delete", "/password", "/leave-team", "/privacy", "/name", "/revoke", "/rename", "/leader"} {
+		if form, ok := strings.CutSuffix(p, action); ok && form != "" {
+			return safeNext(form)
+		}
+	}
+	return safeNext(p)
 }
 
 func (s *Server) logPanic(c *fiber.Ctx, e any) {
