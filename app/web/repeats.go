@@ -102,20 +102,22 @@ func (s *Server) awaitReset(c *fiber.Ctx, u *store.User, code, pw string) (bool,
 	return false, nil
 }
 
-// Marks a session leaves when its form ends it for good (the account
-// deleted), so that a repeat sent with the same, now dead, session cookie
-// is told apart from a session that merely expired. They are rate-limit
-// counters in the database, so they hold across instances, and go by
-// themselves.
+// Marks a form leaves when it ends its session for good (the account
+// deleted), so that a repeat of it is told apart from a form whose
+// session merely expired. A mark is keyed by the form's token (the one
+// bound to the session it was shown in), which a repeat carries whether
+// the browser sends it with the cookies from before the first answer or
+// after. Marks are rate-limit counters in the database, so they hold
+// across instances, and go by themselves.
 const markWindow = 10 * time.Minute
 
-func markKey(what, sessionToken string) string {
-	return "repeat:" + what + ":" + hashToken(sessionToken)[:32]
+func markKey(what string, formToken []byte) string {
+	return "repeat:" + what + ":" + hashToken(string(formToken))[:32]
 }
 
 func (s *Server) markDone(c *fiber.Ctx, what string) error {
-	tok, _ := c.Locals(localSessionToken).(string)
-	if tok == "" {
+	tok, _ := c.Locals(localCSRFSent).([]byte)
+	if len(tok) == 0 {
 		return nil
 	}
 	_, err := s.store.Hit(c.UserContext(), markKey(what, tok), markWindow, s.now())
@@ -123,8 +125,8 @@ func (s *Server) markDone(c *fiber.Ctx, what string) error {
 }
 
 func (s *Server) markedDone(c *fiber.Ctx, what string) (bool, error) {
-	tok, _ := c.Locals(localSessionToken).(string)
-	if tok == "" {
+	tok, _ := c.Locals(localCSRFSent).([]byte)
+	if len(tok) == 0 {
 		return false, nil
 	}
 	now := s.now()
