@@ -21,9 +21,9 @@ import (
 // answer, after it or at the same time; or with the cookies the first
 // answer set (the browser had them by the second tap).
 const (
-	tapAfter    = iota // the first is answered, the second carries the old cookies
-	tapAtOnce          // both at once
-	tapSameJar         // the second carries the cookies the first answer set
+	tapAfter   = iota // the first is answered, the second carries the old cookies
+	tapAtOnce         // both at once
+	tapSameJar        // the second carries the cookies the first answer set
 )
 
 var tapModes = []int{tapAfter, tapAtOnce, tapSameJar}
