@@ -2,7 +2,7 @@
 // so the person (and her screen reader) starts from what to fix.
 (function () {
   var s = document.getElementById('error-summary');
-  if (s) { s.scrollIntoView(); s.focus(); }
+  if (s) s.focus();
 })();
 
 // A page reached at a loosely written address (a certificate code in
