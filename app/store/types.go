@@ -44,6 +44,10 @@ type User struct {
 type Consent struct {
 	Version string    `bson:"version" json:"version"`
 	At      time.Time `bson:"at" json:"at"`
+	// AssistedBy is the id of the team leader (or admin) who typed the
+	// person's details for her ("Đăng ký giúp"); the consent is still her
+	// own tap. Empty when she signed up by herself.
+	AssistedBy string `bson:"assisted_by,omitempty" json:"assisted_by,omitempty"`
 }
 
 // Session is a signed-in browser. Its ID is the SHA-256 of the cookie

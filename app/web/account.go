@@ -30,7 +30,19 @@ func (s *Server) showAccount(c *fiber.Ctx, errs forms.Errors, saved string) erro
 			}
 		}
 	}
+	if u.Consent.AssistedBy != "" {
+		data["AssistedBy"] = s.assistedByName(c, u)
+	}
 	return s.render(c, "account", "account.title", data)
+}
+
+// assistedByName names who helped the person register (issue 10), for
+// her own account page and data.
+func (s *Server) assistedByName(c *fiber.Ctx, u *store.User) string {
+	if h, err := s.store.UserByID(c.UserContext(), u.Consent.AssistedBy); err == nil {
+		return h.Name
+	}
+	return s.msgs.T(s.lang(c), "account.assisted.someone")
 }
 
 func (s *Server) changePassword(c *fiber.Ctx) error {
@@ -111,6 +123,13 @@ func (s *Server) myData(c *fiber.Ctx) error {
 			"consent": map[string]any{"version": u.Consent.Version, "at": u.Consent.At},
 		},
 		Progress: prog, Certificates: certs,
+	}
+	if u.Consent.AssistedBy != "" {
+		// Registered with someone's help: who, and that the consent
+		// above is still her own (issue 10).
+		name := s.assistedByName(c, u)
+		out.Account["registered_with_help"] = map[string]any{"by": u.Consent.AssistedBy, "by_name": name, "at": u.Consent.At,
+			"text": s.msgs.T(s.lang(c), "account.assisted.by", "Name", name, "Date", formatDate(s.lang(c), u.Consent.At))}
 	}
 	for _, a := range attempts {
 		x := attempt{Course: a.Course, Started: a.Created, Passed: a.Passed}

@@ -100,6 +100,10 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/teams/:code/certificates.pdf", needUser, s.teamCertificatesPDF)
 	app.Get("/teams/:code/members/:user/reset", needUser, s.resetCodePage)
 	app.Post("/teams/:code/members/:user/reset", needUser, s.makeResetCode)
+	app.Get("/teams/:code/assist", needUser, s.assistStart)
+	app.Post("/teams/:code/assist", needUser, s.assistCheck)
+	app.Post("/teams/:code/assist/consent", needUser, s.assistRegister)
+	app.Get("/teams/:code/assist/:user", needUser, s.assistDonePage)
 
 	app.Get("/ranking", s.rankingPage)
 	app.Get("/places", needUser, s.myPlaces)

@@ -11,25 +11,25 @@ import (
 
 // Users
 
-const userCols = "id, name, name_folded, phone, password_hash, role, province, commune, team_id, household, consent_version, consent_at, created, last_active"
+const userCols = "id, name, name_folded, phone, password_hash, role, province, commune, team_id, household, consent_version, consent_at, created, last_active, assisted_by"
 
 const userByIDQuery = "SELECT " + userCols + " FROM users WHERE id = ?"
 
 func scanUser(sc scanner, u *store.User) error {
 	var consentAt, created, lastActive int64
 	if err := sc.Scan(&u.ID, &u.Name, &u.NameFolded, &u.Phone, &u.PasswordHash, &u.Role, &u.Province, &u.Commune,
-		&u.TeamID, &u.Household, &u.Consent.Version, &consentAt, &created, &lastActive); err != nil {
+		&u.TeamID, &u.Household, &u.Consent.Version, &consentAt, &created, &lastActive, &u.Consent.AssistedBy); err != nil {
 		return err
 	}
 	u.Consent.At, u.Created, u.LastActive = fromMS(consentAt), fromMS(created), fromMS(lastActive)
 	return nil
 }
 
-const insertUser = "INSERT INTO users (" + userCols + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+const insertUser = "INSERT INTO users (" + userCols + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
 func userArgs(u *store.User) []any {
 	return []any{u.ID, u.Name, u.NameFolded, u.Phone, u.PasswordHash, u.Role, u.Province, u.Commune,
-		u.TeamID, u.Household, u.Consent.Version, ms(u.Consent.At), ms(u.Created), ms(u.LastActive)}
+		u.TeamID, u.Household, u.Consent.Version, ms(u.Consent.At), ms(u.Created), ms(u.LastActive), u.Consent.AssistedBy}
 }
 
 // CreateUser inserts u; ErrDuplicate when the phone (or id) is taken.
@@ -203,7 +203,7 @@ func (s *Store) SessionUser(ctx context.Context, id string, now time.Time) (*sto
 	var created, expires, consentAt, uCreated, lastActive int64
 	err := row.Scan(&ss.ID, &ss.UserID, &created, &expires,
 		&u.ID, &u.Name, &u.NameFolded, &u.Phone, &u.PasswordHash, &u.Role, &u.Province, &u.Commune,
-		&u.TeamID, &u.Household, &u.Consent.Version, &consentAt, &uCreated, &lastActive)
+		&u.TeamID, &u.Household, &u.Consent.Version, &consentAt, &uCreated, &lastActive, &u.Consent.AssistedBy)
 	if err != nil {
 		return nil, nil, wrap("read session", err)
 	}

@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PlacesCutShortThenFinished", testPlacesCutShort},
 		{"Atomic", testAtomic},
 		{"DumpLoad", func(t *testing.T, s store.Store) { testDumpLoad(t, s, open(t)) }},
+		{"AssistedRegistration", func(t *testing.T, s store.Store) { testAssisted(t, s, open(t)) }},
 		{"OnceUnderConcurrency", testConcurrency},
 		{"CutShortThenFinished", testCutShort},
 	}
