@@ -21,6 +21,17 @@ const (
 
 // Clean trims, NFC-normalises and collapses inner spaces.
 func Clean(s string) string {
+	// Control characters, invalid bytes and the marks that turn text
+	// right to left have no place in a name or a label, and would show
+	// garbled in a spreadsheet or a certificate.
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == utf8.RuneError, unicode.IsControl(r) && !unicode.IsSpace(r),
+			r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F:
+			return -1
+		}
+		return r
+	}, s)
 	return strings.Join(strings.Fields(norm.NFC.String(s)), " ")
 }
 

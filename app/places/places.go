@@ -35,6 +35,9 @@ type Access struct {
 // AccessOf reads a person's grants: one query.
 func AccessOf(ctx context.Context, st store.Store, u *store.User) (*Access, error) {
 	a := &Access{User: u, Admin: u.Role == store.RoleAdmin, provinces: map[string]bool{}, communes: map[string]bool{}}
+	if u.Phone == "" {
+		return a, nil // an empty query would match every grant
+	}
 	gs, err := st.Grants(ctx, store.GrantQuery{Phone: u.Phone})
 	if err != nil {
 		return nil, err
@@ -195,6 +198,17 @@ func (s *Service) settleRole(ctx context.Context, phone string) error {
 	if u.Role == want {
 		return nil
 	}
+	if u.Role == store.RoleLearner {
+		// A reset code a leader made for a learner must not open the
+		// account of an official or a leader she has become.
+		if r, err := s.Store.ResetOf(ctx, u.ID, s.Now()); err == nil {
+			if err := s.Store.DeleteReset(ctx, u.ID, r.Hash); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
 	return s.Store.SetUserRole(ctx, u.ID, want)
 }
 
@@ -204,6 +218,21 @@ func (s *Service) Welcome(ctx context.Context, u *store.User) error {
 	teams, err := s.Store.ClaimTeams(ctx, u.Phone, u.ID)
 	if err != nil {
 		return err
+	}
+	// Who took up what waited for the phone, for the appointer to see.
+	for _, t := range teams {
+		if err := s.audit(ctx, "team.claim:"+t.ID+":"+u.ID, u.ID, store.ActTeamLeader, t.ID, u.ID); err != nil {
+			return err
+		}
+	}
+	if gs, err := s.Store.Grants(ctx, store.GrantQuery{Phone: u.Phone}); err != nil {
+		return err
+	} else {
+		for _, g := range gs {
+			if err := s.audit(ctx, "official.claim:"+g.ID+":"+u.ID, u.ID, store.ActGrantClaim, g.ID, ""); err != nil {
+				return err
+			}
+		}
 	}
 	if len(teams) > 0 && u.TeamID == "" {
 		if err := s.Store.SetUserTeam(ctx, u.ID, teams[0].ID); err != nil {

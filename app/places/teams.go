@@ -3,6 +3,7 @@ package places
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"kynangso/app/store"
 )
@@ -69,7 +70,9 @@ func (s *Service) AppointLeader(ctx context.Context, a *Access, t *store.Team, p
 	}
 	// The entry first, named by the change it records: a retry after a
 	// crash writes it once and finishes the change.
-	if err := s.audit(ctx, "team.leader:"+t.ID+":"+before+">"+after, a.User.ID, store.ActTeamLeader, t.ID, detail); err != nil {
+	// The time is in the id so that A→B→A→B keeps all four entries; a
+	// double tap never gets here (before == after).
+	if err := s.audit(ctx, "team.leader:"+t.ID+":"+before+">"+after+":"+strconv.FormatInt(s.Now().UnixMilli(), 10), a.User.ID, store.ActTeamLeader, t.ID, detail); err != nil {
 		return err
 	}
 	if u == nil {

@@ -189,13 +189,16 @@ func (r *Ranker) count(ctx context.Context, q Quarter, until time.Time) (*Rankin
 	for _, p := range r.Places.Provinces {
 		var total Figures
 		var communes []Entry
+		var listed []*Figures
 		for _, c := range p.Communes {
 			f := t.Row(c.Code)
 			total.add(f)
 			if f.Residents > 0 || f.Households > 0 {
 				communes = append(communes, entry(c.Code, c.Name, f))
+				listed = append(listed, f)
 			}
 		}
+		suppressAlso(communes, listed)
 		rk.Provinces = append(rk.Provinces, entry(p.Code, p.Name, &total))
 		rk.Communes[p.Code] = rank(communes)
 	}
@@ -216,6 +219,32 @@ func entry(code, name string, f *Figures) Entry {
 		e.Share = &s
 	}
 	return e
+}
+
+// suppressAlso hides more communes when those already hidden hold
+// between one and MinLearners-1 learners together: the province's total
+// minus the communes shown would give their figures. The communes with
+// fewest learners go first, until the hidden ones hold MinLearners.
+func suppressAlso(es []Entry, fs []*Figures) {
+	hidden := 0
+	for i := range es {
+		if es[i].Suppressed {
+			hidden += fs[i].Residents
+		}
+	}
+	for hidden > 0 && hidden < MinLearners {
+		k := -1
+		for i := range es {
+			if !es[i].Suppressed && (k < 0 || fs[i].Residents < fs[k].Residents) {
+				k = i
+			}
+		}
+		if k < 0 {
+			return
+		}
+		es[k] = Entry{Code: es[k].Code, Name: es[k].Name, Suppressed: true}
+		hidden += fs[k].Residents
+	}
 }
 
 // rank orders entries by share of households covered, then certificates

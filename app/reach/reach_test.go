@@ -159,6 +159,12 @@ func TestRankingSuppressesAndFreezes(t *testing.T) {
 	for range 9 {
 		f.person(small, "", "ps")
 	}
+	// With one commune hidden, the province's total minus the others
+	// would give its figures: the smallest commune shown is hidden too.
+	other := f.team("GGGGGG", "10532", 0)
+	for range 11 {
+		f.person(other, "")
+	}
 	r := &Ranker{Store: f.st, Skills: skills, Places: places}
 	rk, err := r.Get(context.Background(), QuarterOf(now), now)
 	f.must(err)
@@ -172,6 +178,9 @@ func TestRankingSuppressesAndFreezes(t *testing.T) {
 	}
 	if !s.Suppressed || s.Learners != nil || s.Share != nil || s.Rank != 0 {
 		t.Errorf("commune with 9 learners: %+v, want no figures", s)
+	}
+	if o := byCode["10532"]; !o.Suppressed || o.Learners != nil {
+		t.Errorf("commune with 11 learners, the fewest shown beside a hidden one: %+v, want hidden too", o)
 	}
 	if rk.Final {
 		t.Error("the current quarter is final")

@@ -237,10 +237,12 @@ const (
 	ActAccountDelete = "account.delete"
 	ActGrant         = "official.appoint" // Target: the grant id
 	ActUngrant       = "official.remove"  // Target: the grant id
+	ActGrantClaim    = "official.claim"   // Target: the grant id; Actor: who signed up with its phone
+	ActHouseholds    = "team.households"  // Target: the team; Detail: "before→after"
 )
 
 // AuditActions lists every audit action.
-var AuditActions = []string{ActSetupAdmin, ActTeamCreate, ActTeamLeader, ActCertRevoke, ActCertReplace, ActResetCode, ActPasswordReset, ActAccountDelete, ActGrant, ActUngrant}
+var AuditActions = []string{ActSetupAdmin, ActTeamCreate, ActTeamLeader, ActCertRevoke, ActCertReplace, ActResetCode, ActPasswordReset, ActAccountDelete, ActGrant, ActUngrant, ActGrantClaim, ActHouseholds}
 
 // AuditEntry records who did what to what, for accountability. A
 // workflow gives its entry an ID derived from what it did, so that a

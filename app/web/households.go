@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -17,6 +18,14 @@ import (
 // maxHouseholds bounds the recorded count: the largest villages and
 // residential groups have a few thousand.
 const maxHouseholds = 20000
+
+// householdCount is a count as people type it: 120, or 1.240 with
+// thousands grouped (1.5 or 1,000 are refused, not guessed at).
+var householdCount = regexp.MustCompile(`^(\d{1,5}|\d{1,2}\.\d{3})$`)
+
+// maxGrouped bounds a team's households on the platform: the list is
+// read whole (store.MaxLimit at most).
+const maxGrouped = store.MaxLimit
 
 var householdCode = func(s string) bool {
 	if len(s) != 12 {
@@ -40,13 +49,24 @@ func (s *Server) setHouseholdCount(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(strings.ReplaceAll(c.FormValue("households"), ".", "")))
-	if err != nil || n < 0 || n > maxHouseholds {
+	typed := strings.TrimSpace(c.FormValue("households"))
+	n, err := strconv.Atoi(strings.ReplaceAll(typed, ".", ""))
+	if !householdCount.MatchString(typed) || err != nil || n > maxHouseholds {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.showTeam(c, t, forms.Errors{"households": "household.count.invalid"}, "")
 	}
-	if err := s.store.SetTeamHouseholds(c.UserContext(), t.ID, n); err != nil {
-		return err
+	if n != t.Households {
+		// The count is the ranking's denominator: every change is on
+		// record, who and from what to what.
+		at := s.now()
+		detail := strconv.Itoa(t.Households) + "→" + strconv.Itoa(n)
+		if err := s.store.Audit(c.UserContext(), &store.AuditEntry{ID: "team.households:" + t.ID + ":" + detail + ":" + strconv.FormatInt(at.UnixMilli(), 10),
+			At: at, Actor: user(c).ID, Action: store.ActHouseholds, Target: t.ID, Detail: detail}); err != nil {
+			return err
+		}
+		if err := s.store.SetTeamHouseholds(c.UserContext(), t.ID, n); err != nil {
+			return err
+		}
 	}
 	return s.backToTeam(c, t, "households")
 }
@@ -60,6 +80,12 @@ func (s *Server) createHousehold(c *fiber.Ctx) error {
 	if msg := forms.Text(label, 100); msg != "" {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.showTeam(c, t, forms.Errors{"label": msg}, label)
+	}
+	if hs, err := s.store.Households(c.UserContext(), t.ID); err != nil {
+		return err
+	} else if len(hs) >= maxGrouped {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.showTeam(c, t, forms.Errors{"label": "household.too_many"}, label)
 	}
 	// The id comes with the form: sent twice, the second meets the first.
 	id := c.FormValue("code")

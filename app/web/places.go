@@ -80,8 +80,12 @@ func (fc *figuresCache) get(key string, now time.Time, count func() (*reach.Tall
 		e = &cachedTally{done: make(chan struct{})}
 		fc.m[key] = e
 		fc.mu.Unlock()
-		e.t, e.err = count()
-		close(e.done)
+		func() {
+			// Whatever happens, those waiting are let go.
+			defer close(e.done)
+			e.err = errors.New("figures: the count did not finish")
+			e.t, e.err = count()
+		}()
 		return e.t, e.err
 	}
 	fc.mu.Unlock()
@@ -456,7 +460,7 @@ func (s *Server) removeOfficial(c *fiber.Ctx) error {
 	if errors.Is(err, store.ErrNotFound) {
 		// Removed already, as a double tap finds it: the page the first
 		// tap led to, for whoever could have removed it.
-		if back := s.grantPage(a, id); back != "" {
+		if back := s.grantPage(a, id); back != "" && validGrantID(id) {
 			return c.Redirect(back+"?saved=removed#officials", fiber.StatusSeeOther)
 		}
 		return fail(fiber.StatusNotFound, "place.official.gone")
@@ -465,6 +469,16 @@ func (s *Server) removeOfficial(c *fiber.Ctx) error {
 		return placesError(err)
 	}
 	return c.Redirect(s.grantPage(a, g.ID)+"?saved=removed#officials", fiber.StatusSeeOther)
+}
+
+// validGrantID: role:place:phone with a phone as the platform writes it.
+func validGrantID(id string) bool {
+	parts := strings.Split(id, ":")
+	if len(parts) != 3 {
+		return false
+	}
+	phone, msg := forms.Phone(parts[2])
+	return msg == "" && phone == parts[2]
 }
 
 // grantPage is the page that lists a grant, when a may change it; "" if

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -168,8 +169,11 @@ func TestOfficialsSeeAndRunOnlyTheirPlace(t *testing.T) {
 	for _, e := range log {
 		n[e.Action]++
 	}
-	if n[store.ActGrant] != 3 || n[store.ActUngrant] != 1 || n[store.ActTeamLeader] != 2 || n[store.ActTeamCreate] != 1 {
-		t.Errorf("audit counts %v: want 3 appointments, 1 removal, 2 leader changes, 1 team", n)
+	// Leader entries: appointed by phone, taken up at sign-up, replaced.
+	// The province official took up her role at sign-up too.
+	if n[store.ActGrant] != 3 || n[store.ActUngrant] != 1 || n[store.ActTeamLeader] != 3 || n[store.ActTeamCreate] != 1 ||
+		n[store.ActGrantClaim] != 1 || n[store.ActHouseholds] != 1 {
+		t.Errorf("audit counts %v: want 3 appointments, 1 removal, 3 leader entries, 1 team, 1 role taken up, 1 household count", n)
 	}
 }
 
@@ -289,11 +293,16 @@ func TestPublicRanking(t *testing.T) {
 	res := admin.Post("/admin/teams", url.Values{"name": {"Tổ thôn Đông"}, "province": {"31"}, "commune": {"x"}, "commune_code": {"10507"}, "leader": {"0913000000"}})
 	code := strings.TrimPrefix(res.Location, "/admin?saved=")
 	admin.Post("/teams/"+code+"/households/count", url.Values{"households": {"50"}})
-	for i := 1; i < 10; i++ {
-		rig.Register(t, "Cư Dân Thành Đông", "091300000"+strconv.Itoa(i), inCommune("10507"))
+	for i := 1; i < 11; i++ {
+		rig.Register(t, "Cư Dân Thành Đông", "09130000"+fmt.Sprintf("%02d", i), inCommune("10507"))
 	}
 	for i := range 3 {
 		rig.Register(t, "Cư Dân Hải Dương", "091400000"+strconv.Itoa(i), inCommune("10525"))
+	}
+	// Hải Dương's three alone would be the province's total minus the
+	// rest: Lê Thanh Nghị, the fewest shown, is hidden with them.
+	for i := range 10 {
+		rig.Register(t, "Cư Dân Lê Thanh Nghị", "09150000"+fmt.Sprintf("%02d", i), inCommune("10532"))
 	}
 
 	visitor := rig.Client(t)
@@ -305,8 +314,11 @@ func TestPublicRanking(t *testing.T) {
 	for _, r := range rows[1:] {
 		byName[r[1]] = r
 	}
-	if r := byName["Phường Thành Đông"]; len(r) != 8 || r[0] != "1" || r[2] != "0,0%" || r[4] != "50" || r[7] != "10" {
-		t.Errorf("Thành Đông's row %v: want ranked 1st, 0 of 50 households, 10 learners", r)
+	if r := byName["Phường Thành Đông"]; len(r) != 8 || r[0] != "1" || r[2] != "0,0%" || r[4] != "50" || r[7] != "11" {
+		t.Errorf("Thành Đông's row %v: want ranked 1st, 0 of 50 households, 11 learners", r)
+	}
+	if r := byName["Phường Lê Thanh Nghị"]; len(r) != 8 || r[7] != "—" {
+		t.Errorf("Lê Thanh Nghị's row %v: want hidden beside Hải Dương", r)
 	}
 	if r := byName["Phường Hải Dương"]; len(r) != 8 || r[0] != "—" || r[7] != "—" || r[4] != "—" {
 		t.Errorf("Hải Dương's row %v: fewer than ten learners, want no figures", r)
@@ -314,7 +326,7 @@ func TestPublicRanking(t *testing.T) {
 
 	js := visitor.Get("/api/v1/ranking?province=31")
 	mustStatus(t, "ranking JSON", js, http.StatusOK)
-	for _, want := range []string{`"code":"10507"`, `"learners":10`, `"households_recorded":50`, `"share_covered":0`, `"code":"10525"`, `"suppressed":true`, `"final":false`} {
+	for _, want := range []string{`"code":"10507"`, `"learners":11`, `"households_recorded":50`, `"share_covered":0`, `"code":"10525"`, `"suppressed":true`, `"final":false`} {
 		if !strings.Contains(js.Body, want) {
 			t.Errorf("ranking JSON lacks %s:\n%.600s", want, js.Body)
 		}
@@ -323,7 +335,7 @@ func TestPublicRanking(t *testing.T) {
 		t.Error("the ranking JSON names a person")
 	}
 	csv := visitor.Get("/api/v1/ranking?province=31&format=csv")
-	if !strings.Contains(csv.Body, "1,Phường Thành Đông,0.0%,0,50,0,10,10") || !strings.Contains(csv.Body, ",Phường Hải Dương,,,,,,") {
+	if !strings.Contains(csv.Body, "1,Phường Thành Đông,0.0%,0,50,0,11,11") || !strings.Contains(csv.Body, ",Phường Hải Dương,,,,,,") {
 		t.Errorf("ranking CSV:\n%s", csv.Body)
 	}
 	all := visitor.Get("/api/v1/ranking")
@@ -402,5 +414,28 @@ func TestLeaderPageShowsTheLeaderAndWithdrawnCertificates(t *testing.T) {
 	}
 	if !strings.Contains(memberLine, "Đã thu hồi ngày") {
 		t.Errorf("the member's CSV line %q does not show the withdrawn certificate", memberLine)
+	}
+}
+
+// A reset code a leader made for a learner does not open her account once
+// she is made an official (found by a review: the leader would have held
+// an official's account).
+func TestResetCodeDiesWhenTheLearnerIsAppointed(t *testing.T) {
+	rig := testrig.Start(t)
+	admin := rig.Admin(t)
+	leader := rig.Register(t, "Tổ Trưởng", "0911111111", nil)
+	team := rig.Team(t, admin, "Tổ thôn Thượng", "0911111111")
+	rig.Register(t, "Sắp Làm Cán Bộ", "0922222222", url.Values{"team": {team}})
+	u, _ := rig.P.Store.UserByPhone(context.Background(), "0922222222")
+	made := leader.Post("/teams/"+team+"/members/"+u.ID+"/reset", nil)
+	m := bigCode.FindStringSubmatch(leader.Get(made.Location).Body)
+	if m == nil {
+		t.Fatal("no reset code on the page")
+	}
+	code := strings.ReplaceAll(m[1], " ", "")
+	mustStatus(t, "appoint her", admin.Post("/places/1/officials", url.Values{"phone": {"0922222222"}}), http.StatusSeeOther)
+	res := rig.Client(t).Post("/reset", url.Values{"phone": {"0922222222"}, "code": {code}, "password": {"mat-khau-moi-456"}})
+	if res.Status == http.StatusSeeOther {
+		t.Fatal("the leader's reset code still set the password of an official")
 	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"sync"
@@ -51,8 +52,13 @@ func (s *Server) ranking(c *fiber.Ctx, q reach.Quarter) (*reach.Ranking, error) 
 		e = &cachedRank{done: make(chan struct{}), at: now}
 		rc.m[q] = e
 		rc.mu.Unlock()
-		e.r, e.err = s.ranker.Get(c.UserContext(), q, now)
-		close(e.done)
+		func() {
+			defer close(e.done)
+			e.err = errors.New("ranking: the count did not finish")
+			// Counted for everyone waiting: not cut short by this
+			// visitor leaving.
+			e.r, e.err = s.ranker.Get(context.WithoutCancel(c.UserContext()), q, now)
+		}()
 	} else {
 		rc.mu.Unlock()
 		<-e.done
