@@ -39,6 +39,12 @@ var householdCode = func(s string) bool {
 	return true
 }
 
+// householdLabel is the label typed, and what is wrong with it.
+func householdLabel(c *fiber.Ctx) (string, string) {
+	label := forms.Clean(c.FormValue("label"))
+	return label, forms.Text(label, 100)
+}
+
 func (s *Server) backToTeam(c *fiber.Ctx, t *store.Team, anchor string) error {
 	s.figures.forget(t.Province)
 	return c.Redirect("/teams/"+t.ID+"?saved=1#"+anchor, fiber.StatusSeeOther)
@@ -76,8 +82,8 @@ func (s *Server) createHousehold(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	label := forms.Clean(c.FormValue("label"))
-	if msg := forms.Text(label, 100); msg != "" {
+	label, msg := householdLabel(c)
+	if msg != "" {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.showTeam(c, t, forms.Errors{"label": msg}, label)
 	}
@@ -108,8 +114,8 @@ func (s *Server) renameHousehold(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	label := forms.Clean(c.FormValue("label"))
-	if msg := forms.Text(label, 100); msg != "" {
+	label, msg := householdLabel(c)
+	if msg != "" {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.showTeam(c, t, forms.Errors{"label-" + c.Params("id"): msg}, "")
 	}
