@@ -39,10 +39,24 @@ var householdCode = func(s string) bool {
 	return true
 }
 
-// householdLabel is the label typed, and what is wrong with it.
-func householdLabel(c *fiber.Ctx) (string, string) {
+// labelForm reads a household form of the leader's team: the team and
+// the label typed. A bad label is answered here, at field (the team is
+// then nil); keep shows it again in the new-household box.
+func (s *Server) labelForm(c *fiber.Ctx, field string, keep bool) (*store.Team, string, error) {
+	t, err := s.ledTeam(c)
+	if err != nil {
+		return nil, "", err
+	}
 	label := forms.Clean(c.FormValue("label"))
-	return label, forms.Text(label, 100)
+	if msg := forms.Text(label, 100); msg != "" {
+		shown := ""
+		if keep {
+			shown = label
+		}
+		c.Status(fiber.StatusUnprocessableEntity)
+		return nil, "", s.showTeam(c, t, forms.Errors{field: msg}, shown)
+	}
+	return t, label, nil
 }
 
 func (s *Server) backToTeam(c *fiber.Ctx, t *store.Team, anchor string) error {
@@ -78,14 +92,9 @@ func (s *Server) setHouseholdCount(c *fiber.Ctx) error {
 }
 
 func (s *Server) createHousehold(c *fiber.Ctx) error {
-	t, err := s.ledTeam(c)
-	if err != nil {
+	t, label, err := s.labelForm(c, "label", true)
+	if t == nil || err != nil {
 		return err
-	}
-	label, msg := householdLabel(c)
-	if msg != "" {
-		c.Status(fiber.StatusUnprocessableEntity)
-		return s.showTeam(c, t, forms.Errors{"label": msg}, label)
 	}
 	if hs, err := s.store.Households(c.UserContext(), t.ID); err != nil {
 		return err
@@ -110,14 +119,9 @@ func (s *Server) createHousehold(c *fiber.Ctx) error {
 }
 
 func (s *Server) renameHousehold(c *fiber.Ctx) error {
-	t, err := s.ledTeam(c)
-	if err != nil {
+	t, label, err := s.labelForm(c, "label-"+c.Params("id"), false)
+	if t == nil || err != nil {
 		return err
-	}
-	label, msg := householdLabel(c)
-	if msg != "" {
-		c.Status(fiber.StatusUnprocessableEntity)
-		return s.showTeam(c, t, forms.Errors{"label-" + c.Params("id"): msg}, "")
 	}
 	if err := s.store.RenameHousehold(c.UserContext(), t.ID, c.Params("id"), label); errors.Is(err, store.ErrNotFound) {
 		return fail(fiber.StatusNotFound, "household.unknown")

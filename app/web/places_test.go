@@ -127,6 +127,8 @@ func TestOfficialsSeeAndRunOnlyTheirPlace(t *testing.T) {
 	mustStatus(t, "an official and the household chooser", commune.Get("/teams/"+team+"/members/"+learnerUser.ID+"/household"), http.StatusForbidden)
 	mustStatus(t, "put a member in it", leader.Post("/teams/"+team+"/members/"+learnerUser.ID+"/household", url.Values{"household": {hs[0].ID}}), http.StatusSeeOther)
 	mustStatus(t, "record households", leader.Post("/teams/"+team+"/households/count", url.Values{"households": {"120"}}), http.StatusSeeOther)
+	mustStatus(t, "a household with no name", leader.Post("/teams/"+team+"/households", url.Values{"label": {"  "}}), http.StatusUnprocessableEntity)
+	mustStatus(t, "a rename to nothing", leader.Post("/teams/"+team+"/households/"+hs[0].ID+"/rename", url.Values{"label": {""}}), http.StatusUnprocessableEntity)
 	mustStatus(t, "households not a number", leader.Post("/teams/"+team+"/households/count", url.Values{"households": {"nhiều"}}), http.StatusUnprocessableEntity)
 	for who, c := range map[string]*testrig.Client{"leader": leader, "commune official": commune, "province official": province, "admin": admin} {
 		mustContain(t, who+" sees the household", c.Get("/teams/"+team).Body, "Hộ ông Ba, số 12", "trên 120 hộ")
