@@ -196,30 +196,40 @@ func PracticeOf(ctx context.Context, st store.Store, ct *store.Certificate, co *
 	if co == nil || len(co.Tasks) == 0 || ct.UserID == "" {
 		return nil, nil
 	}
-	got, err := Confirmed(ctx, st, ct.UserID, co)
+	l, err := st.Confirmations(ctx, []string{ct.UserID})
 	if err != nil {
 		return nil, err
 	}
+	return PracticeFrom(l, ct, co), nil
+}
+
+// PracticeFrom is PracticeOf from confirmations already read (of any
+// members and courses: those of ct's holder and course are taken).
+func PracticeFrom(confs []store.Confirmation, ct *store.Certificate, co *courses.Course) *Practice {
+	if co == nil || len(co.Tasks) == 0 || ct.UserID == "" {
+		return nil
+	}
 	p := &Practice{}
 	for _, tk := range co.Tasks {
-		c, ok := got[tk.ID]
-		if !ok || c.At.After(ct.IssuedAt) {
-			continue
-		}
-		p.Confirmations = append(p.Confirmations, c)
-		if c.At.After(p.At) {
-			p.At = c.At
-		}
-		seen := false
-		for _, n := range p.Teams {
-			seen = seen || n == c.TeamName
-		}
-		if !seen {
-			p.Teams = append(p.Teams, c.TeamName)
+		for _, c := range confs {
+			if c.UserID != ct.UserID || c.Course != co.ID || c.Task != tk.ID || c.At.After(ct.IssuedAt) {
+				continue
+			}
+			p.Confirmations = append(p.Confirmations, c)
+			if c.At.After(p.At) {
+				p.At = c.At
+			}
+			seen := false
+			for _, n := range p.Teams {
+				seen = seen || n == c.TeamName
+			}
+			if !seen {
+				p.Teams = append(p.Teams, c.TeamName)
+			}
 		}
 	}
 	if len(p.Confirmations) == 0 {
-		return nil, nil
+		return nil
 	}
-	return p, nil
+	return p
 }
