@@ -20,7 +20,7 @@ func TestRevocationToldToTheHolder(t *testing.T) {
 	rig := testrig.Start(t)
 	admin := rig.Admin(t)
 	holder := rig.Register(t, "Nguyễn Văn An", "0911222333", nil)
-	code := passCourse(t, rig, holder, "vneid")
+	code := passCourse(t, rig, holder, "tim-kiem-tin-gia")
 	today := time.Now().In(time.FixedZone("ICT", 7*3600)).Format("02/01/2006")
 	mustStatus(t, "revoke", admin.Post("/admin/certificates/"+code+"/revoke", url.Values{"reason": {"error"}, "confirm": {"yes"}}), http.StatusSeeOther)
 
@@ -28,7 +28,7 @@ func TestRevocationToldToTheHolder(t *testing.T) {
 	mustStatus(t, "course page", course, http.StatusOK)
 	mustContain(t, "course page after the revocation", course.Body,
 		"Chứng nhận của bạn đã bị thu hồi", "đã bị thu hồi ngày "+today, "Lý do: Cấp nhầm.", "Hãy làm lại bài kiểm tra", "Xem chứng nhận đã bị thu hồi")
-	for _, link := range []string{`href="/courses/vneid/quiz"`, `href="/certificates/` + code + `"`} {
+	for _, link := range []string{`href="/courses/tim-kiem-tin-gia/quiz"`, `href="/certificates/` + code + `"`} {
 		if !strings.Contains(course.Body, link) {
 			t.Errorf("course page after the revocation has no link %s", link)
 		}
@@ -46,7 +46,7 @@ func TestRevocationToldToTheHolder(t *testing.T) {
 	}
 
 	// Passed again: a new certificate, and the notice is gone.
-	again := passCourse(t, rig, holder, "vneid")
+	again := passCourse(t, rig, holder, "tim-kiem-tin-gia")
 	course = holder.Get("/courses/vneid")
 	mustContain(t, "course page after passing again", course.Body, "Bạn đã có chứng nhận của khóa học này")
 	if strings.Contains(course.Body, "đã bị thu hồi") || !strings.Contains(course.Body, `href="/certificates/`+again+`"`) {
