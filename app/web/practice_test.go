@@ -41,7 +41,9 @@ func startPractice(t *testing.T) *practiceRig {
 	return p
 }
 
-func (p *practiceRig) page() string { return "/teams/" + p.team + "/members/" + p.memberID + "/practice" }
+func (p *practiceRig) page() string {
+	return "/teams/" + p.team + "/members/" + p.memberID + "/practice"
+}
 
 func (p *practiceRig) form(course, task, do string) url.Values {
 	return url.Values{"course": {course}, "task": {task}, "do": {do}}
