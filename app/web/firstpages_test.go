@@ -21,7 +21,7 @@ func TestFirstPages(t *testing.T) {
 	rig := testrig.Start(t)
 	co := rig.P.Courses.Get("tim-kiem-tin-gia")
 	anon := rig.Client(t)
-	course := anon.Get("/courses/vneid")
+	course := anon.Get("/courses/tim-kiem-tin-gia")
 	mustStatus(t, "course page", course, http.StatusOK)
 	main := course.Body[strings.Index(course.Body, "<main"):]
 	start := strings.Index(main, "Bắt đầu bài 1")
@@ -40,7 +40,7 @@ func TestFirstPages(t *testing.T) {
 	for _, l := range co.Lessons[:2] {
 		mustStatus(t, "lesson read", me.Post("/courses/tim-kiem-tin-gia/lessons/"+l.ID, nil), http.StatusSeeOther)
 	}
-	mine := me.Get("/courses/vneid")
+	mine := me.Get("/courses/tim-kiem-tin-gia")
 	mustContain(t, "course page, two lessons read", mine.Body, "Học tiếp bài 3", "Đã học 2/5 bài")
 	if !strings.Contains(mine.Body, `href="/courses/tim-kiem-tin-gia/lessons/`+co.Lessons[2].ID+`">Học tiếp bài 3`) {
 		t.Error("“Học tiếp bài 3” does not lead to lesson 3")
