@@ -55,7 +55,11 @@ type Course struct {
 	Audience string
 	// HowTo marks a course that teaches steps on a screen: every lesson
 	// shows at least one annotated mock screen (see FORMAT.md).
-	HowTo     bool
+	HowTo bool
+	// Tasks are what a learner must be seen doing herself, confirmed in
+	// person by her team's leader, before the certificate is issued
+	// (issue 10); none for most courses.
+	Tasks     []Task
 	Lessons   []*Lesson
 	Questions []*Question
 	Images    map[string][]byte // file name → SVG
@@ -66,6 +70,23 @@ type Competence struct {
 	Framework string // e.g. "DigComp 2.2", "QĐ 757/QĐ-BKHCN"
 	Code      string
 	Name      Text
+}
+
+// Task is a practical task: something the learner does on her own phone
+// while her team's leader watches.
+type Task struct {
+	ID    string // stable: confirmations refer to it
+	Title Text
+}
+
+// Task returns the task with id, or nil.
+func (c *Course) Task(id string) *Task {
+	for i := range c.Tasks {
+		if c.Tasks[i].ID == id {
+			return &c.Tasks[i]
+		}
+	}
+	return nil
 }
 
 // Lesson is one lesson: its title and its body, rendered to safe HTML.

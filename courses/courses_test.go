@@ -140,6 +140,69 @@ func sentences(s string) []string {
 	})
 }
 
+// courseWithTasks is the fixture course of TestLoaderRejectsBrokenCourses
+// with tasks (TOML tables) before its lessons.
+func courseWithTasks(tasks string) string {
+	return `id = "c"
+order = 1
+minutes = 5
+skills = ["safety"]
+checked = "2026-11-20"
+pass_mark = 70
+questions_per_attempt = 1
+title = { vi = "Khoá", en = "Course" }
+summary = { vi = "Tóm tắt", en = "Summary" }
+certifies = { vi = "Biết", en = "Knows" }
+` + tasks + `[[lessons]]
+id = "l1"
+minutes = 3
+title = { vi = "Bài", en = "Lesson" }
+`
+}
+
+// The courses where practice is what matters ask for practical tasks
+// (issue 10): each in both languages, with ids unique in the course, a
+// few at most, and written as something done by oneself.
+func TestPracticalTasks(t *testing.T) {
+	cat, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"thanh-toan-khong-tien-mat", "dich-vu-cong", "vneid", "phong-chong-lua-dao", "nen-tang-so-dia-phuong"} {
+		c := cat.Get(id)
+		if c == nil {
+			t.Errorf("no course %q", id)
+			continue
+		}
+		if n := len(c.Tasks); n < 1 || n > MaxTasks {
+			t.Errorf("%s: %d practical tasks, want 1 to %d", id, n, MaxTasks)
+		}
+	}
+	for _, c := range cat.Courses {
+		seen := map[string]bool{}
+		for _, tk := range c.Tasks {
+			if seen[tk.ID] {
+				t.Errorf("%s: task id %q twice", c.ID, tk.ID)
+			}
+			seen[tk.ID] = true
+			if !idPattern.MatchString(tk.ID) {
+				t.Errorf("%s: task id %q", c.ID, tk.ID)
+			}
+			for _, l := range Langs {
+				if strings.TrimSpace(tk.Title[l]) == "" {
+					t.Errorf("%s: task %s has no %s title", c.ID, tk.ID, l)
+				}
+			}
+			if !strings.HasPrefix(tk.Title["vi"], "Tự ") {
+				t.Errorf("%s: task %s should say the learner does it herself (\"Tự …\"): %q", c.ID, tk.ID, tk.Title["vi"])
+			}
+			if c.Task(tk.ID) == nil {
+				t.Errorf("%s: Task(%q) finds nothing", c.ID, tk.ID)
+			}
+		}
+	}
+}
+
 func TestLoaderRejectsBrokenCourses(t *testing.T) {
 	base := func() fstest.MapFS {
 		return fstest.MapFS{
@@ -214,6 +277,38 @@ explanation = { vi = "Vì.", en = "Because." }
 		{"remote image", "c/lessons/l1.vi.md", "![hình](https://example.com/a.png)", "must be a file of the course's img folder"},
 		{"image without alt", "c/lessons/l1.vi.md", "![](img/a.svg)", "has no alt text"},
 		{"toml syntax", "c/questions.toml", "[[questions]]\nid = ", "questions.toml:2"},
+		{"task without English", "c/course.toml", courseWithTasks(`[[tasks]]
+id = "t1"
+title = { vi = "Tự quét mã QR" }
+`), `task t1 title is missing in "en"`},
+		{"task without Vietnamese", "c/course.toml", courseWithTasks(`[[tasks]]
+id = "t1"
+title = { en = "Scan a QR code" }
+`), `task t1 title is missing in "vi"`},
+		{"duplicate task id", "c/course.toml", courseWithTasks(`[[tasks]]
+id = "t1"
+title = { vi = "Một", en = "One" }
+[[tasks]]
+id = "t1"
+title = { vi = "Hai", en = "Two" }
+`), `duplicate task id "t1"`},
+		{"bad task id", "c/course.toml", courseWithTasks(`[[tasks]]
+id = "Quét QR"
+title = { vi = "Một", en = "One" }
+`), `task id "Quét QR" must be lower-case`},
+		{"too many tasks", "c/course.toml", courseWithTasks(`[[tasks]]
+id = "t1"
+title = { vi = "Một", en = "One" }
+[[tasks]]
+id = "t2"
+title = { vi = "Hai", en = "Two" }
+[[tasks]]
+id = "t3"
+title = { vi = "Ba", en = "Three" }
+[[tasks]]
+id = "t4"
+title = { vi = "Bốn", en = "Four" }
+`), "at most 3 practical tasks, has 4"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

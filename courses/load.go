@@ -98,12 +98,19 @@ type courseFile struct {
 		Code      string
 		Name      Text
 	}
+	Tasks []struct {
+		ID    string
+		Title Text
+	}
 	Lessons []struct {
 		ID      string
 		Minutes int
 		Title   Text
 	}
 }
+
+// MaxTasks is the most practical tasks a course may ask for.
+const MaxTasks = 3
 
 type questionFile struct {
 	Questions []struct {
@@ -236,6 +243,24 @@ func loadCourse(fsys fs.FS, dir string) (*Course, error) {
 		}
 		checkText(p, cfile, csrc, "", "competence "+k.Code+" name", k.Name)
 		c.Competences = append(c.Competences, Competence{Framework: k.Framework, Code: k.Code, Name: k.Name})
+	}
+
+	if len(cf.Tasks) > MaxTasks {
+		p.add(cfile, csrc, "", "at most %d practical tasks, has %d", MaxTasks, len(cf.Tasks))
+	}
+	taskSeen := map[string]bool{}
+	for _, tf := range cf.Tasks {
+		if !idPattern.MatchString(tf.ID) {
+			p.add(cfile, csrc, tf.ID, "task id %q must be lower-case letters, digits and dashes", tf.ID)
+			continue
+		}
+		if taskSeen[tf.ID] {
+			p.add(cfile, csrc, tf.ID, "duplicate task id %q", tf.ID)
+			continue
+		}
+		taskSeen[tf.ID] = true
+		checkText(p, cfile, csrc, tf.ID, "task "+tf.ID+" title", tf.Title)
+		c.Tasks = append(c.Tasks, Task{ID: tf.ID, Title: tf.Title})
 	}
 
 	images, _ := fs.Glob(fsys, dir+"/img/*")

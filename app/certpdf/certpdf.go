@@ -35,6 +35,9 @@ type Certificate struct {
 	IssuedAt  time.Time
 	Issuer    string // e.g. "Kỹ Năng Số"
 	Place     string // team / commune; optional
+	// Practice says who confirmed the practical tasks in person, and
+	// when, e.g. "Tổ thôn Đông xác nhận, 02/11/2026"; optional.
+	Practice  string
 	VerifyURL string // printed, clickable and encoded in the QR code
 	Revoked   bool   // adds a red banner and a diagonal "revoked" stamp
 }

@@ -13,6 +13,7 @@ type Labels struct {
 	Code        string
 	Place       string // only printed when Certificate.Place is set
 	Issuer      string
+	Practice    string // only printed when Certificate.Practice is set
 	ScanToCheck string // caption above the QR code
 	Revoked     string // big diagonal mark on revoked certificates
 	RevokedNote string // sentence in the red banner on revoked certificates
@@ -32,6 +33,7 @@ func LabelsVI() Labels {
 		Code:        "Mã chứng nhận",
 		Place:       "Nơi học",
 		Issuer:      "Đơn vị cấp",
+		Practice:    "Thực hành",
 		ScanToCheck: "Quét mã QR để kiểm tra",
 		// Bilingual on purpose: the mark must be understood by whoever
 		// is handed the paper, whatever language it was printed in.
@@ -55,6 +57,7 @@ func LabelsEN() Labels {
 		Code:        "Certificate ID",
 		Place:       "Place of study",
 		Issuer:      "Issued by",
+		Practice:    "Practice",
 		ScanToCheck: "Scan the QR code to verify",
 		Revoked:     "REVOKED / ĐÃ THU HỒI",
 		RevokedNote: "This certificate has been revoked and is no longer valid.",

@@ -57,6 +57,9 @@ func drawPage(pdf *fpdf.Fpdf, c Certificate, l Labels) error {
 	if p := clean(c.Place); p != "" {
 		rows = append(rows, [2]string{l.Place, p})
 	}
+	if p := clean(c.Practice); p != "" {
+		rows = append(rows, [2]string{l.Practice, p})
+	}
 	rows = append(rows, [2]string{l.Issuer, clean(c.Issuer)})
 	for i, r := range rows {
 		y := 142 + float64(i)*9

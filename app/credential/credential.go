@@ -44,6 +44,15 @@ type Subject struct {
 	Name string // the holder's name as printed
 }
 
+// Evidence is something the holder was seen doing to earn the
+// certificate (OB 3.0 Evidence): here a practical task a team leader
+// confirmed in person. Every term is one the OB 3.0 context defines.
+type Evidence struct {
+	Name        string // what was done
+	Description string // who saw it, and when
+	Narrative   string // optional
+}
+
 // Issue is one certificate to sign.
 type Issue struct {
 	CredentialURL string // absolute URL: the credential id and its public verification page
@@ -56,6 +65,7 @@ type Issue struct {
 	IssuerURL     string
 	StatusListURL string // optional; with StatusIndex, where revocation is published
 	StatusIndex   int
+	Evidence      []Evidence // optional: what the holder was seen doing
 }
 
 // StatusListFunc returns the BitstringStatusListCredential at url.
@@ -89,6 +99,7 @@ type (
 		ValidUntil        string              `json:"validUntil,omitempty"`
 		CredentialSubject any                 `json:"credentialSubject"`
 		CredentialStatus  *statusEntryJSON    `json:"credentialStatus,omitempty"`
+		Evidence          []evidenceJSON      `json:"evidence,omitempty"`
 		Proof             *dataIntegrityProof `json:"proof,omitempty"`
 	}
 	profileJSON struct {
@@ -125,6 +136,12 @@ type (
 	criteriaJSON struct {
 		ID        string `json:"id,omitempty"`
 		Narrative string `json:"narrative,omitempty"`
+	}
+	evidenceJSON struct {
+		Type        []string `json:"type"`
+		Name        string   `json:"name"`
+		Description string   `json:"description"`
+		Narrative   string   `json:"narrative,omitempty"`
 	}
 	imageJSON struct {
 		ID   string `json:"id"`
@@ -205,6 +222,9 @@ func signIssue(in Issue, key *signingKey) ([]byte, error) {
 			StatusPurpose: "revocation", StatusListIndex: idx, StatusListCredential: in.StatusListURL,
 		}
 	}
+	for _, e := range in.Evidence {
+		vc.Evidence = append(vc.Evidence, evidenceJSON{Type: []string{"Evidence"}, Name: e.Name, Description: e.Description, Narrative: e.Narrative})
+	}
 	return signVC(vc, key, in.IssuedAt)
 }
 
@@ -241,6 +261,11 @@ func (in *Issue) validate() error {
 		return bad("IssuerName and an absolute IssuerURL are required")
 	case in.StatusListURL != "" && (!isAbsURL(in.StatusListURL) || in.StatusIndex < 0):
 		return bad("StatusListURL must be absolute and StatusIndex >= 0")
+	}
+	for _, e := range in.Evidence {
+		if e.Name == "" || e.Description == "" {
+			return bad("Evidence needs Name and Description")
+		}
 	}
 	return nil
 }

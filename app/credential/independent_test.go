@@ -35,6 +35,20 @@ func TestIndependentVerifier(t *testing.T) {
 		return doc
 	}
 	valid := sign(k, 42, testList)
+	// Practice confirmed in person (issue 10) goes in as OB 3.0 evidence.
+	withEvidence := func() []byte {
+		in := testIssue()
+		in.StatusIndex, in.StatusListURL = 43, testList
+		in.Evidence = []Evidence{
+			{Name: "Tự quét mã QR để chuyển 10.000 đồng cho người thân", Description: "Tổ trưởng Tổ công nghệ số thôn Đông xác nhận đã xem tận mắt, ngày 02/11/2026"},
+			{Name: "Tự tra cứu một hồ sơ", Description: "Xác nhận \"tận mắt\"", Narrative: "Dòng 1\nDòng 2"},
+		}
+		doc, err := k.Sign(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return doc
+	}()
 	list, _ := k.SignStatusList(testList, []int{7}, 0, testTime)
 	tampered := edit(t, valid, func(m map[string]any) { obj(m, "credentialSubject")["name"] = "Trần Văn B" })
 	forged := sign(forger(k, other), 42, testList)
@@ -49,6 +63,9 @@ func TestIndependentVerifier(t *testing.T) {
 		return p
 	}
 	listFile := write("status-list.json", list)
+	if _, err := Verify(withEvidence, lists(map[string][]byte{testList: list})); err != nil {
+		t.Fatalf("our verifier refuses the credential with evidence: %v", err)
+	}
 	cases := []struct {
 		name      string
 		args      []string
@@ -56,6 +73,10 @@ func TestIndependentVerifier(t *testing.T) {
 		reasonHas string
 	}{
 		{"valid", []string{write("valid.json", valid), listFile}, true, ""},
+		{"valid, with evidence", []string{write("evidence.json", withEvidence), listFile}, true, ""},
+		{"evidence tampered", []string{write("evidence-tampered.json", edit(t, withEvidence, func(m map[string]any) {
+			m["evidence"].([]any)[0].(map[string]any)["description"] = "Không ai xem"
+		})), listFile}, false, "Invalid signature"},
 		{"valid, no status", []string{write("nostatus.json", sign(k, 0, ""))}, true, ""},
 		{"tampered", []string{write("tampered.json", tampered), listFile}, false, "Invalid signature"},
 		{"wrong key", []string{write("wrong-key.json", forged), listFile}, false, "Invalid signature"},

@@ -98,7 +98,8 @@ func (l *Service) Submit(ctx context.Context, u *store.User, co *courses.Course,
 
 // Finish records a graded attempt in the learner's progress and, on a
 // pass, issues the certificate; it returns the certificate (nil for a
-// fail). Run any number of times, it changes nothing more, so the result
+// fail, or for a pass still waiting for practical tasks to be
+// confirmed). Run any number of times, it changes nothing more, so the result
 // page runs it to complete a grading that a failure cut short.
 func (l *Service) Finish(ctx context.Context, u *store.User, co *courses.Course, a *store.Attempt) (*store.Certificate, error) {
 	var ct *store.Certificate
@@ -124,6 +125,17 @@ func (l *Service) finish(ctx context.Context, tx store.Store, u *store.User, co 
 	if !a.Passed {
 		return nil, tx.RecordScore(ctx, u.ID, co.ID, percent, false, a.At)
 	}
+	// A course with practical tasks waits for the last of them: the pass
+	// is recorded, and the last confirmation issues the certificate.
+	if ok, err := allConfirmed(ctx, tx, u.ID, co); err != nil {
+		return nil, err
+	} else if !ok {
+		revoked, err := revokedSince(ctx, tx, u.ID, co.ID, a.At)
+		if err != nil {
+			return nil, err
+		}
+		return nil, tx.RecordScore(ctx, u.ID, co.ID, percent, !revoked, a.At)
+	}
 	ct, err := l.Certify.IssueIn(ctx, tx, u, co.ID, percent, a.At)
 	if err != nil {
 		return nil, err
@@ -133,4 +145,19 @@ func (l *Service) finish(ctx context.Context, tx store.Store, u *store.User, co 
 	}
 	// A pass older than a revocation of its certificate no longer counts.
 	return ct, tx.RecordScore(ctx, u.ID, co.ID, percent, ct.Status == store.CertValid, a.At)
+}
+
+// revokedSince reports whether a certificate of userID's for course was
+// revoked after at: a pass older than that no longer counts.
+func revokedSince(ctx context.Context, tx store.Store, userID, course string, at time.Time) (bool, error) {
+	certs, err := tx.CertificatesOf(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	for _, c := range certs {
+		if c.Course == course && c.Status != store.CertValid && c.RevokedAt != nil && c.RevokedAt.After(at) {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -101,7 +101,7 @@ func TestMetricsSeeWhatHappens(t *testing.T) {
 	r := testrig.Start(t)
 	admin := r.Admin(t)
 	learner := r.Register(t, "Trần Thị Hoa", "0912000111", nil)
-	path, form := r.QuizAnswers(t, learner, "vneid", true)
+	path, form := r.QuizAnswers(t, learner, "tim-kiem-tin-gia", true)
 	if res := learner.Post(path, form); res.Status >= 400 {
 		t.Fatalf("quiz submit: %d", res.Status)
 	}
@@ -281,7 +281,7 @@ func TestDashboardAndAlertsNameServedMetrics(t *testing.T) {
 func TestMetricsCountSignInAndNameCheckRefusals(t *testing.T) {
 	r := testrig.Start(t)
 	learner := r.Register(t, "Phạm Thị Lan", "0914000333", nil)
-	path, form := r.QuizAnswers(t, learner, "vneid", true)
+	path, form := r.QuizAnswers(t, learner, "tim-kiem-tin-gia", true)
 	learner.Post(path, form)
 	ct := certificateOf(t, r, "0914000333")
 	c := r.Client(t)

@@ -102,7 +102,7 @@ func TestExportImportBothWays(t *testing.T) {
 	rig.Register(t, "Hoàng Văn Tổ", "0911000222", nil)
 	team := rig.Team(t, admin, "Tổ Công nghệ số Ba Đình 1", "0911000222")
 	learner := rig.Register(t, "Đặng Thị Thu Hà", "0911000333", url.Values{"team": {team}})
-	path, form := rig.QuizAnswers(t, learner, "vneid", true)
+	path, form := rig.QuizAnswers(t, learner, "tim-kiem-tin-gia", true)
 	if r := learner.Post(path, form); r.Status != http.StatusSeeOther {
 		t.Fatalf("submit: %d", r.Status)
 	}
@@ -181,7 +181,7 @@ func diff(a, b []string) string {
 func TestExportImportCommands(t *testing.T) {
 	rig := testrig.Start(t)
 	learner := rig.Register(t, "Vũ Thị Mai", "0911000444", nil)
-	path, form := rig.QuizAnswers(t, learner, "vneid", true)
+	path, form := rig.QuizAnswers(t, learner, "tim-kiem-tin-gia", true)
 	learner.Post(path, form)
 	certs, _ := rig.P.Store.CertificatesOf(context.Background(), userOf(t, rig.P.Store, "0911000444"))
 	if len(certs) != 1 {

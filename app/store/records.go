@@ -32,10 +32,11 @@ const (
 	KindHousehold    = "household"
 	KindGrant        = "grant"
 	KindSnapshot     = "snapshot"
+	KindConfirmation = "confirmation"
 )
 
 // Kinds lists every kind in order.
-var Kinds = []string{KindUser, KindTeam, KindHousehold, KindGrant, KindSnapshot, KindSession, KindProgress, KindAttempt, KindCertificate,
+var Kinds = []string{KindUser, KindTeam, KindHousehold, KindGrant, KindSnapshot, KindSession, KindProgress, KindAttempt, KindConfirmation, KindCertificate,
 	KindVerification, KindAudit, KindReset, KindSigningKey, KindSetupToken}
 
 // SetupTokenRecord is the live setup token, when there is one.
@@ -62,6 +63,8 @@ func newValue(kind string) (any, error) {
 		return new(Progress), nil
 	case KindAttempt:
 		return new(Attempt), nil
+	case KindConfirmation:
+		return new(Confirmation), nil
 	case KindCertificate:
 		return new(Certificate), nil
 	case KindVerification:

@@ -69,7 +69,7 @@ type Store interface {
 	TeamMembers(ctx context.Context, teamID string, p Page) ([]User, error)
 	CountAdmins(ctx context.Context) (int64, error)
 	// DeleteUserData erases a person's own records: sessions, progress,
-	// attempts, reset code, and the user record last. Certificates are
+	// attempts, practice confirmations, reset code, and the user record last. Certificates are
 	// not touched (see ScrubCertificates). Running it again is harmless.
 	DeleteUserData(ctx context.Context, userID string) error
 
@@ -224,6 +224,19 @@ type Store interface {
 	// SetShowFullName records the holder's choice; ErrNotFound if c is
 	// not userID's.
 	SetShowFullName(ctx context.Context, userID, code string, show bool) error
+
+	// Practice confirmed in person
+
+	// ConfirmTask stores c unless the member's task is confirmed already;
+	// it returns the confirmation as stored and whether this call stored
+	// it (a double tap gets the first one back).
+	ConfirmTask(ctx context.Context, c *Confirmation) (*Confirmation, bool, error)
+	// WithdrawTask removes a confirmation and returns it; ErrNotFound
+	// when there is none.
+	WithdrawTask(ctx context.Context, userID, course, task string) (*Confirmation, error)
+	// Confirmations lists the confirmations of the users in ids, by user,
+	// course and task; one query.
+	Confirmations(ctx context.Context, userIDs []string) ([]Confirmation, error)
 
 	// Verifications
 

@@ -205,6 +205,22 @@ type Certificate struct {
 	StatusIndex  int        `bson:"status_index" json:"status_index"`
 }
 
+// Confirmation records that a team leader saw a member do one of a
+// course's practical tasks herself. One per member, course and task.
+type Confirmation struct {
+	ID       string    `bson:"_id" json:"id"` // ConfirmationID(user, course, task)
+	UserID   string    `bson:"user_id" json:"user_id"`
+	Course   string    `bson:"course" json:"course"`
+	Task     string    `bson:"task" json:"task"`
+	TeamID   string    `bson:"team_id" json:"team_id"`
+	TeamName string    `bson:"team_name" json:"team_name"` // as it was named then
+	By       string    `bson:"by" json:"by"`               // the leader who saw it
+	At       time.Time `bson:"at" json:"at"`
+}
+
+// ConfirmationID is the id of a member's confirmation of a task.
+func ConfirmationID(userID, course, task string) string { return userID + "/" + course + "/" + task }
+
 // Revocation is the decision to withdraw a certificate. It is recorded
 // once, before anything it changes, so that a try cut short by a crash is
 // finished by the next one exactly as it was decided.
@@ -239,10 +255,14 @@ const (
 	ActUngrant       = "official.remove"  // Target: the grant id
 	ActGrantClaim    = "official.claim"   // Target: the grant id; Actor: who signed up with its phone
 	ActHouseholds    = "team.households"  // Target: the team; Detail: "before→after"
+	// A practical task seen done (issue 10): Target the member; Detail
+	// "course/task".
+	ActPracticeConfirm  = "practice.confirm"
+	ActPracticeWithdraw = "practice.withdraw"
 )
 
 // AuditActions lists every audit action.
-var AuditActions = []string{ActSetupAdmin, ActTeamCreate, ActTeamLeader, ActCertRevoke, ActCertReplace, ActResetCode, ActPasswordReset, ActAccountDelete, ActGrant, ActUngrant, ActGrantClaim, ActHouseholds}
+var AuditActions = []string{ActSetupAdmin, ActTeamCreate, ActTeamLeader, ActCertRevoke, ActCertReplace, ActResetCode, ActPasswordReset, ActAccountDelete, ActGrant, ActUngrant, ActGrantClaim, ActHouseholds, ActPracticeConfirm, ActPracticeWithdraw}
 
 // AuditEntry records who did what to what, for accountability. A
 // workflow gives its entry an ID derived from what it did, so that a

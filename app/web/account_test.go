@@ -18,7 +18,7 @@ func TestAccountRights(t *testing.T) {
 	rig.Register(t, "Tổ Trưởng Sơn", "0911444555", nil)
 	team := rig.Team(t, admin, "Tổ thôn Hạ", "0911444555")
 	me := rig.Register(t, "Đỗ Thị Hằng", "0922555666", url.Values{"team": {team}})
-	code := passCourse(t, rig, me, "vneid")
+	code := passCourse(t, rig, me, "tim-kiem-tin-gia")
 	other := rig.Register(t, "Người Khác", "0933666777", nil)
 
 	page := me.Get("/account")

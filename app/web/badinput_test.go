@@ -195,7 +195,7 @@ func TestAdminFormsRejectBadInput(t *testing.T) {
 	rig := testrig.Start(t)
 	admin := rig.Admin(t)
 	holder := rig.Register(t, "Phan Văn Đức", "0977111222", nil)
-	code := passCourse(t, rig, holder, "vneid")
+	code := passCourse(t, rig, holder, "tim-kiem-tin-gia")
 	good := url.Values{"name": {"Tổ thôn Bắc"}, "province": {"1"}, "commune": {"Ba Đình"}, "leader": {"0977111222"}}
 	cases := []struct {
 		field, value, want string
@@ -227,7 +227,7 @@ func TestAdminFormsRejectBadInput(t *testing.T) {
 	mustStatus(t, "garbage certificate", admin.Get("/admin/certificates/<script>"), http.StatusNotFound)
 	mustStatus(t, "find by code", admin.Get("/admin/certificates?code="+strings.ToLower(code)), http.StatusSeeOther)
 	mustStatus(t, "find garbage", admin.Get("/admin/certificates?code=abc"), http.StatusNotFound)
-	mustContain(t, "find by phone", admin.Get("/admin/certificates?code="+url.QueryEscape("0977 111 222")).Body, "Phan Văn Đức", "VNeID và định danh điện tử")
+	mustContain(t, "find by phone", admin.Get("/admin/certificates?code="+url.QueryEscape("0977 111 222")).Body, "Phan Văn Đức", "Tìm kiếm thông tin và nhận diện tin giả")
 	mustStatus(t, "find an unknown phone", admin.Get("/admin/certificates?code=0999999999"), http.StatusNotFound)
 	mustStatus(t, "appoint unknown phone", admin.Post("/admin/teams/XXXXXX/leader", url.Values{"leader": {"0977111222"}}), http.StatusNotFound)
 	mustContain(t, "still valid", rig.Client(t).Get("/v/"+code).Body, "Chứng nhận thật")

@@ -80,7 +80,7 @@ func TestBrowserJourney(t *testing.T) {
 	zbar := testtools.Need(t, "zbarimg", "apt-get install zbar-tools")
 	ctx := browser(t)
 	rig := testrig.Start(t)
-	const course = "phong-chong-lua-dao"
+	const course = "lam-quen-dien-thoai"
 	co := rig.P.Courses.Get(course)
 	var text string
 
@@ -201,7 +201,7 @@ func TestBrowserJourney(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open the verification page: %v", err)
 	}
-	for _, want := range []string{"Chứng nhận thật, còn hiệu lực", "Nguyễn Thị Minh Khai", "Phòng chống lừa đảo trực tuyến"} {
+	for _, want := range []string{"Chứng nhận thật, còn hiệu lực", "Nguyễn Thị Minh Khai", "Làm quen điện thoại thông minh"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("verification page lacks %q: %.500s", want, text)
 		}

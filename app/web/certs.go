@@ -68,8 +68,12 @@ func (s *Server) certificate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	pv, err := s.practiceOf(c.UserContext(), ct)
+	if err != nil {
+		return err
+	}
 	return s.render(c, "certificate", "certificate.title", fiber.Map{
-		"Cert": ct, "Code": certcode.Format(ct.Code), "Course": s.courses.Get(ct.Course),
+		"Practice": pv, "Cert": ct, "Code": certcode.Format(ct.Code), "Course": s.courses.Get(ct.Course),
 		"VerifyURL": s.verifyURL(ct.Code), "Masked": maskName(ct.Holder),
 		"Checks": checks, "CheckCount": total, "Mine": ct.UserID == user(c).ID,
 		"Replacement": certcode.Format(ct.ReplacedBy), "Saved": c.Query("saved") == "1",
@@ -93,7 +97,7 @@ func (s *Server) certificatePrivacy(c *fiber.Ctx) error {
 	return c.Redirect("/certificates/"+certcode.Format(ct.Code)+"?saved=1", fiber.StatusSeeOther)
 }
 
-func (s *Server) pdfData(ct *store.Certificate, lang string) certpdf.Certificate {
+func (s *Server) pdfData(ct *store.Certificate, lang string, pv *practiceView) certpdf.Certificate {
 	co := s.courses.Get(ct.Course)
 	p := certpdf.Certificate{
 		Code: certcode.Format(ct.Code), Holder: holderName(ct, true), Score: ct.Score, IssuedAt: ct.IssuedAt,
@@ -111,6 +115,9 @@ func (s *Server) pdfData(ct *store.Certificate, lang string) certpdf.Certificate
 		place = append(place, cm.Name+", "+cm.Province.Name)
 	}
 	p.Place = strings.Join(place, " — ")
+	if pv != nil {
+		p.Practice = s.msgs.T(lang, "certificate.practice.pdf", "Team", pv.Team, "Date", formatDate(lang, pv.At))
+	}
 	return p
 }
 
@@ -126,9 +133,13 @@ func (s *Server) certificatePDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	pv, err := s.practiceOf(c.UserContext(), ct)
+	if err != nil {
+		return err
+	}
 	var buf bytes.Buffer
 	lang := s.lang(c)
-	if err := certpdf.Render(&buf, s.pdfData(ct, lang), pdfLabels(lang)); err != nil {
+	if err := certpdf.Render(&buf, s.pdfData(ct, lang, pv), pdfLabels(lang)); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/pdf")

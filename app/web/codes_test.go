@@ -20,7 +20,7 @@ import (
 func TestCodeTypedAsPrinted(t *testing.T) {
 	rig := testrig.Start(t)
 	holder := rig.Register(t, "Nguyễn Văn An", "0911222333", nil)
-	printed := passCourse(t, rig, holder, "dich-vu-cong")
+	printed := passCourse(t, rig, holder, "mua-ban-truc-tuyen")
 	raw, err := certcode.Parse(printed)
 	if err != nil {
 		t.Fatal(err)

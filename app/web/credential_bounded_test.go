@@ -33,7 +33,7 @@ func blankNodeBomb(t *testing.T, cred string, k int) string {
 func TestCredentialBombIsRefusedQuickly(t *testing.T) {
 	rig := testrig.Start(t)
 	holder := rig.Register(t, "Vũ Thị Thu", "0911222444", nil)
-	code := passCourse(t, rig, holder, "vneid")
+	code := passCourse(t, rig, holder, "tim-kiem-tin-gia")
 	c := rig.Client(t)
 	public := c.Get("/credentials/" + code + ".json")
 	mustStatus(t, "public credential", public, http.StatusOK)
@@ -82,7 +82,7 @@ func TestCredentialFromBeforeANameCorrection(t *testing.T) {
 	rig := testrig.Start(t)
 	admin := rig.Admin(t)
 	holder := rig.Register(t, "Nguyễn Văn Bìnhh", "0916000111", nil)
-	code := passCourse(t, rig, holder, "vneid")
+	code := passCourse(t, rig, holder, "tim-kiem-tin-gia")
 	before := holder.Get("/certificates/" + code + "/credential.json").Body
 	if r := verifyCred(t, rig.Client(t), before); r["verified"] != true {
 		t.Fatalf("the credential before the correction: %v", r)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,15 +35,20 @@ func listID(did string) string {
 // signCredential signs ct under the holder name given (the full name for
 // the holder's own copy, the name as the verification page shows it for
 // the public one) with the current key.
-func (s *Server) signCredential(ct *store.Certificate, holder string) ([]byte, error) {
-	return s.signCredentialWith(ct, holder, s.keys.IssuerDID())
+func (s *Server) signCredential(ctx context.Context, ct *store.Certificate, holder string) ([]byte, error) {
+	return s.signCredentialWith(ctx, ct, holder, s.keys.IssuerDID())
 }
 
 // signCredentialWith signs ct with the key whose did:key is did, pointing
 // at that key's status list. The same certificate, name and key give the
 // same document byte for byte.
-func (s *Server) signCredentialWith(ct *store.Certificate, holder, did string) ([]byte, error) {
+func (s *Server) signCredentialWith(ctx context.Context, ct *store.Certificate, holder, did string) ([]byte, error) {
 	co := s.courses.Get(ct.Course)
+	// Practice confirmed in person goes in as evidence (issue 10).
+	evidence, err := s.evidence(ctx, ct)
+	if err != nil {
+		return nil, err
+	}
 	ach := credential.Achievement{
 		ID: s.cfg.BaseURL + "/courses/" + ct.Course, Name: ct.Course, Type: "Course", Language: "vi",
 		HumanCode: ct.Course,
@@ -63,6 +69,7 @@ func (s *Server) signCredentialWith(ct *store.Certificate, holder, did string) (
 		IssuerURL:     s.cfg.BaseURL,
 		StatusListURL: s.statusListURL(did),
 		StatusIndex:   ct.StatusIndex,
+		Evidence:      evidence,
 	})
 }
 
@@ -108,7 +115,7 @@ func (s *Server) myCredential(c *fiber.Ctx) error {
 }
 
 func (s *Server) sendCredential(c *fiber.Ctx, ct *store.Certificate, holder string) error {
-	doc, err := s.signCredential(ct, holder)
+	doc, err := s.signCredential(c.UserContext(), ct, holder)
 	if err != nil {
 		return err
 	}
@@ -241,7 +248,7 @@ func (s *Server) issuedCredential(c *fiber.Ctx, posted []byte) ([]byte, error) {
 	masked := *ct
 	masked.ShowFullName = false
 	if n := claimed.SubjectName; n == holderName(ct, true) || n == holderName(&masked, false) {
-		ours, err := s.signCredentialWith(ct, claimed.SubjectName, claimed.Issuer)
+		ours, err := s.signCredentialWith(c.UserContext(), ct, claimed.SubjectName, claimed.Issuer)
 		if err != nil {
 			return nil, err
 		}

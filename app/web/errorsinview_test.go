@@ -44,7 +44,7 @@ func TestErrorsInView(t *testing.T) {
 	rig.Register(t, "Người Học", "0911222333", nil)
 	learner := rig.Client(t)
 	learner.Post("/login", url.Values{"phone": {"0911222333"}, "password": {"mat-khau-123"}})
-	path, _ := rig.QuizAnswers(t, learner, "vneid", true)
+	path, _ := rig.QuizAnswers(t, learner, "tim-kiem-tin-gia", true)
 	q := learner.Post(path, url.Values{"idempotency_key": {path[strings.LastIndex(path, "/")+1:]}})
 	mustStatus(t, "blank quiz", q, http.StatusUnprocessableEntity)
 	if !strings.Contains(q.Body, `<a href="#q1">Câu 1</a>`) {

@@ -19,16 +19,16 @@ var metaDescription = regexp.MustCompile(`<meta name="description" content="([^"
 // listed each course twice, and downloads said "(JSON)" and "(SVG)".
 func TestFirstPages(t *testing.T) {
 	rig := testrig.Start(t)
-	co := rig.P.Courses.Get("vneid")
+	co := rig.P.Courses.Get("tim-kiem-tin-gia")
 	anon := rig.Client(t)
-	course := anon.Get("/courses/vneid")
+	course := anon.Get("/courses/tim-kiem-tin-gia")
 	mustStatus(t, "course page", course, http.StatusOK)
 	main := course.Body[strings.Index(course.Body, "<main"):]
 	start := strings.Index(main, "Bắt đầu bài 1")
 	if start < 0 || start > strings.Index(main, "Các bài học") {
 		t.Errorf("the course page does not start with “Bắt đầu bài 1”:\n%.500s", testrig.Text(main))
 	}
-	if !strings.Contains(main, `class="button start" href="/courses/vneid/lessons/`+co.Lessons[0].ID+`"`) {
+	if !strings.Contains(main, `class="button start" href="/courses/tim-kiem-tin-gia/lessons/`+co.Lessons[0].ID+`"`) {
 		t.Error("“Bắt đầu bài 1” does not lead to lesson 1")
 	}
 	details, dig := strings.Index(main, "<details"), strings.Index(main, "DigComp")
@@ -38,11 +38,11 @@ func TestFirstPages(t *testing.T) {
 
 	me := rig.Register(t, "Người Học", "0911222333", nil)
 	for _, l := range co.Lessons[:2] {
-		mustStatus(t, "lesson read", me.Post("/courses/vneid/lessons/"+l.ID, nil), http.StatusSeeOther)
+		mustStatus(t, "lesson read", me.Post("/courses/tim-kiem-tin-gia/lessons/"+l.ID, nil), http.StatusSeeOther)
 	}
-	mine := me.Get("/courses/vneid")
+	mine := me.Get("/courses/tim-kiem-tin-gia")
 	mustContain(t, "course page, two lessons read", mine.Body, "Học tiếp bài 3", "Đã học 2/5 bài")
-	if !strings.Contains(mine.Body, `href="/courses/vneid/lessons/`+co.Lessons[2].ID+`">Học tiếp bài 3`) {
+	if !strings.Contains(mine.Body, `href="/courses/tim-kiem-tin-gia/lessons/`+co.Lessons[2].ID+`">Học tiếp bài 3`) {
 		t.Error("“Học tiếp bài 3” does not lead to lesson 3")
 	}
 
@@ -54,7 +54,7 @@ func TestFirstPages(t *testing.T) {
 		}
 	}
 
-	code := passCourse(t, rig, me, "vneid")
+	code := passCourse(t, rig, me, "tim-kiem-tin-gia")
 	cert := me.Get("/certificates/" + code)
 	mustContain(t, "downloads", cert.Body, "Tải chứng nhận điện tử (cho máy tính kiểm tra)", "Tải giấy chứng nhận để in", "Tải mã QR để in")
 	for _, tech := range []string{"(JSON)", "(SVG)", "Tải bản PDF"} {
@@ -66,15 +66,15 @@ func TestFirstPages(t *testing.T) {
 
 	// Every page has a description of its own kind.
 	pages := map[string]*testrig.Resp{"course": course, "home": home, "certificate": cert, "account": me.Get("/account"),
-		"lesson": anon.Get("/courses/vneid/lessons/" + co.Lessons[0].ID), "register": anon.Get("/register"), "login": anon.Get("/login"),
+		"lesson": anon.Get("/courses/tim-kiem-tin-gia/lessons/" + co.Lessons[0].ID), "register": anon.Get("/register"), "login": anon.Get("/login"),
 		"verify": anon.Get("/v/" + code), "verify form": anon.Get("/v"), "not found": anon.Get("/khong-co"), "reset": anon.Get("/reset"),
-		"join unknown": anon.Get("/join/ZZZZZZ"), "quiz": me.Follow("/courses/vneid/quiz"), "certificates": me.Get("/certificates")}
+		"join unknown": anon.Get("/join/ZZZZZZ"), "quiz": me.Follow("/courses/tim-kiem-tin-gia/quiz"), "certificates": me.Get("/certificates")}
 	for name, r := range pages {
 		if !metaDescription.MatchString(r.Body) {
 			t.Errorf("%s: no meta description", name)
 		}
 	}
-	if d := metaDescription.FindStringSubmatch(course.Body); d == nil || !strings.Contains(d[1], "VNeID") {
+	if d := metaDescription.FindStringSubmatch(course.Body); d == nil || !strings.Contains(d[1], "từ khóa") {
 		t.Errorf("the course page's description is not its summary: %v", d)
 	}
 }

@@ -31,7 +31,7 @@ func TestTwoInstancesOneIssuer(t *testing.T) {
 	b := testrig.StartWith(t, shared)
 
 	holder := a.Register(t, "Phạm Thị Lan", "0913000111", nil)
-	code := passCourse(t, a, holder, "vneid")
+	code := passCourse(t, a, holder, "tim-kiem-tin-gia")
 	cred := holder.Get("/certificates/" + code + "/credential.json")
 	mustStatus(t, "credential from A", cred, http.StatusOK)
 

@@ -100,10 +100,10 @@ func TestRegisterLoginLogout(t *testing.T) {
 func TestLearnQuizCertificateVerify(t *testing.T) {
 	rig := testrig.Start(t)
 	c := rig.Register(t, "Đặng Quốc Bảo", "0987654321", nil)
-	const course = "phong-chong-lua-dao"
+	const course = "lam-quen-dien-thoai"
 	co := rig.P.Courses.Get(course)
 
-	mustContain(t, "catalogue", c.Get("/").Body, "Phòng chống lừa đảo trực tuyến", "Đã học 0/")
+	mustContain(t, "catalogue", c.Get("/").Body, "Làm quen điện thoại thông minh", "Đã học 0/")
 	page := c.Get("/courses/" + course)
 	mustContain(t, "course page", page.Body, "Các bài học", "DigComp")
 	first := co.Lessons[0]
@@ -167,7 +167,7 @@ func TestLearnQuizCertificateVerify(t *testing.T) {
 	formatted := code[:4] + "-" + code[4:8] + "-" + code[8:]
 	cp := c.Get("/certificates/" + formatted)
 	mustStatus(t, "certificate page", cp, http.StatusOK)
-	mustContain(t, "certificate page", cp.Body, "Đặng Quốc Bảo", "Phòng chống lừa đảo trực tuyến", formatted)
+	mustContain(t, "certificate page", cp.Body, "Đặng Quốc Bảo", "Làm quen điện thoại thông minh", formatted)
 
 	png := c.Get("/certificates/" + formatted + "/qr.png")
 	if png.Header.Get("Content-Type") != "image/png" {
@@ -192,7 +192,7 @@ func TestLearnQuizCertificateVerify(t *testing.T) {
 	employer := rig.Client(t)
 	v := employer.Get("/v/" + formatted)
 	mustStatus(t, "verify", v, http.StatusOK)
-	mustContain(t, "verify", v.Body, "Chứng nhận thật, còn hiệu lực", "Đặng Q. B.", "Phòng chống lừa đảo trực tuyến", "Kỹ Năng Số")
+	mustContain(t, "verify", v.Body, "Chứng nhận thật, còn hiệu lực", "Đặng Q. B.", "Làm quen điện thoại thông minh", "Kỹ Năng Số")
 	if strings.Contains(v.Body, "0987654321") {
 		t.Error("the verification page shows the phone number")
 	}

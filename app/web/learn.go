@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"kynangso/app/learning"
 	"kynangso/app/store"
 	"kynangso/courses"
 )
@@ -117,6 +118,14 @@ func (s *Server) course(c *fiber.Ctx) error {
 		if data["Certificate"] == nil && withdrawn != nil {
 			data["Withdrawn"] = withdrawn
 		}
+	}
+	data["Confirmed"] = map[string]store.Confirmation{}
+	if u := user(c); u != nil && len(co.Tasks) > 0 {
+		confirmed, err := learning.Confirmed(c.UserContext(), s.store, u.ID, co)
+		if err != nil {
+			return err
+		}
+		data["Confirmed"] = confirmed
 	}
 	data["Next"] = nextStep(co, done, p, user(c) != nil)
 	var pre []*courses.Course

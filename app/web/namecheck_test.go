@@ -17,7 +17,7 @@ import (
 func TestNameCheckSaysWhatItCompared(t *testing.T) {
 	rig := testrig.Start(t)
 	holder := rig.Register(t, "Nguyễn Văn An", "0911222333", nil)
-	code := passCourse(t, rig, holder, "dich-vu-cong")
+	code := passCourse(t, rig, holder, "mua-ban-truc-tuyen")
 	employer := rig.Client(t)
 	page := employer.Get("/v/" + code)
 	mustContain(t, "the promise", page.Body, "Không phân biệt chữ hoa, chữ thường hay khoảng trắng", "Dấu chỉ được so khi cả tên bạn gõ lẫn tên trên chứng nhận đều có dấu")

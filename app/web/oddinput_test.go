@@ -17,14 +17,14 @@ func TestNoServerErrorOnOddInput(t *testing.T) {
 	leader := rig.Register(t, "Tổ Trưởng Lạ", "0911777888", nil)
 	team := rig.Team(t, admin, "Tổ thử", "0911777888")
 	learner := rig.Register(t, "Học Viên Lạ", "0922777888", url.Values{"team": {team}})
-	code := passCourse(t, rig, learner, "vneid")
-	attempt, _ := rig.QuizAnswers(t, learner, "dich-vu-cong", true)
+	code := passCourse(t, rig, learner, "tim-kiem-tin-gia")
+	attempt, _ := rig.QuizAnswers(t, learner, "mua-ban-truc-tuyen", true)
 	learnerID := userID(t, rig, "0922777888")
 
 	odd := []string{"", " ", strings.Repeat("ầ", 1000), "\x00", "%00", "../../etc/passwd", "<script>alert(1)</script>",
 		"{\"$ne\":null}", "Nguye\u0302\u0303n", "😀😀", "-1", "99999999999999999999", "0", "\u202e"}
 	posts := []string{"/register", "/login", "/reset", "/join/" + team, "/v/" + code + "/name",
-		"/courses/vneid/lessons/khong-co", "/courses/vneid/quiz/" + attempt[strings.LastIndex(attempt, "/")+1:],
+		"/courses/tim-kiem-tin-gia/lessons/khong-co", "/courses/tim-kiem-tin-gia/quiz/" + attempt[strings.LastIndex(attempt, "/")+1:],
 		"/certificates/" + code + "/privacy", "/account/password", "/account/leave-team",
 		"/teams/" + team + "/members/" + learnerID + "/reset", "/admin/teams", "/admin/teams/" + team + "/leader",
 		"/admin/certificates/" + code + "/rename", "/setup/khong-co", "/logout"}
@@ -45,7 +45,7 @@ func TestNoServerErrorOnOddInput(t *testing.T) {
 		}
 	}
 	gets := []string{"/v/", "/api/v1/verify/", "/credentials/", "/certificates/", "/join/", "/teams/", "/courses/",
-		"/admin/certificates/", "/api/v1/provinces/", "/setup/", "/certificates/" + code + "/", "/courses/vneid/lessons/"}
+		"/admin/certificates/", "/api/v1/provinces/", "/setup/", "/certificates/" + code + "/", "/courses/tim-kiem-tin-gia/lessons/"}
 	for _, path := range gets {
 		for _, v := range odd[1:] {
 			p := path + url.PathEscape(v)

@@ -73,7 +73,7 @@ func TestOpenAPIDocumentMatchesTheAPI(t *testing.T) {
 	// mistyped codes, credentials genuine and revoked, the status list.
 	admin := r.Admin(t)
 	learner := r.Register(t, "Lê Văn Tám", "0913000222", nil)
-	for _, course := range []string{"vneid", "bao-ve-du-lieu"} {
+	for _, course := range []string{"tim-kiem-tin-gia", "bao-ve-du-lieu"} {
 		path, form := r.QuizAnswers(t, learner, course, true)
 		if res := learner.Post(path, form); res.Status >= 400 {
 			t.Fatalf("quiz %s: %d", course, res.Status)

@@ -34,8 +34,8 @@ func TestPagesFitAPhone(t *testing.T) {
 	leaderC.Post("/teams/"+team+"/households/count", url.Values{"households": {"1240"}})
 	leaderC.Post("/teams/"+team+"/households", url.Values{"label": {"Hộ bà Tuyết, ngõ 12 phố Quán Thánh"}})
 	admin.Post("/places/1/officials", url.Values{"phone": {"0933 333 333"}})
-	code := passCourse(t, rig, member, "phong-chong-lua-dao")
-	revoked := passCourse(t, rig, member, "vneid")
+	code := passCourse(t, rig, member, "lam-quen-dien-thoai")
+	revoked := passCourse(t, rig, member, "tim-kiem-tin-gia")
 	admin.Post("/admin/certificates/"+revoked+"/revoke", url.Values{"confirm": {"yes"}, "reason": {"error"}})
 
 	// The browser signs in as the leader, then as the admin, then as the

@@ -389,7 +389,7 @@ func TestLeaderPageShowsTheLeaderAndWithdrawnCertificates(t *testing.T) {
 	team := rig.Team(t, admin, "Tổ thôn Thượng", "0911111111")
 	member := rig.Register(t, "Nguyễn Thị Tuyết", "0922222222", url.Values{"team": {team}})
 	rig.Register(t, "Lê Văn Mới", "0933333333", url.Values{"team": {team}})
-	code := passCourse(t, rig, member, "vneid")
+	code := passCourse(t, rig, member, "tim-kiem-tin-gia")
 	mustStatus(t, "revoke", admin.Post("/admin/certificates/"+code+"/revoke", url.Values{"confirm": {"yes"}, "reason": {"error"}}), http.StatusSeeOther)
 
 	page := leader.Get("/teams/" + team)

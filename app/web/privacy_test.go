@@ -23,7 +23,7 @@ func TestOnlyTheHolderGetsTheFullNameCredential(t *testing.T) {
 	leader := rig.Register(t, "Tổ Trưởng Lâm", "0911000777", nil)
 	team := rig.Team(t, admin, "Tổ thôn Đông", "0911000777")
 	member := rig.Register(t, "Trần Thị Mai Lan", "0922000777", url.Values{"team": {team}})
-	code := passCourse(t, rig, member, "vneid")
+	code := passCourse(t, rig, member, "tim-kiem-tin-gia")
 	path := "/certificates/" + code + "/credential.json"
 
 	own := member.Get(path)
@@ -57,7 +57,7 @@ func TestOnlyTheHolderGetsTheFullNameCredential(t *testing.T) {
 func TestNameCheckIsLimitedAndLogged(t *testing.T) {
 	rig := testrig.StartWith(t, func(c *config.Config) { c.VerifyLimit = 0 })
 	holder := rig.Register(t, "Phan Văn Đức", "0911000888", nil)
-	code := passCourse(t, rig, holder, "vneid")
+	code := passCourse(t, rig, holder, "tim-kiem-tin-gia")
 	name := "/v/" + code + "/name"
 
 	for _, guess := range []string{"Phan Văn An", " phan  văn AN", "Phan Văn Anh", "Phan Văn Bình", "Phan Văn Dũng", "Phan Văn Đạt"} {
@@ -96,7 +96,7 @@ func TestNameCheckIsLimitedAndLogged(t *testing.T) {
 
 	// Counted first, then checked: of 40 different names sent at once
 	// for a fresh certificate, 5 are compared.
-	other := passCourse(t, rig, holder, "dich-vu-cong")
+	other := passCourse(t, rig, holder, "mua-ban-truc-tuyen")
 	// The rig's server waits for open connections when it stops: close
 	// the idle ones these clients leave (cleanups run last first).
 	t.Cleanup(http.DefaultTransport.(*http.Transport).CloseIdleConnections)

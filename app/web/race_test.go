@@ -91,7 +91,7 @@ func TestRevokedThenPassedAgain(t *testing.T) {
 	rig := testrig.Start(t)
 	admin := rig.Admin(t)
 	c := rig.Register(t, "Mạc Văn Khoa", "0912777666", nil)
-	const course = "vneid"
+	const course = "tim-kiem-tin-gia"
 	oldPath, oldForm := rig.QuizAnswers(t, c, course, true)
 	c.Post(oldPath, oldForm)
 	code := passCourse(t, rig, c, course)

@@ -15,7 +15,7 @@ import (
 func TestKeyRotationKeepsOldCredentialsValid(t *testing.T) {
 	rig := testrig.Start(t)
 	holder := rig.Register(t, "Quách Văn Bình", "0911333555", nil)
-	code := passCourse(t, rig, holder, "vneid")
+	code := passCourse(t, rig, holder, "tim-kiem-tin-gia")
 	before := holder.Get("/certificates/" + code + "/credential.json").Body
 	anyone := rig.Client(t)
 

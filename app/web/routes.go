@@ -97,6 +97,8 @@ func (s *Server) routes(app *fiber.App) {
 	app.Post("/teams/:code/households/:id/delete", needUser, s.deleteHousehold)
 	app.Get("/teams/:code/members/:user/household", needUser, s.memberHousehold)
 	app.Post("/teams/:code/members/:user/household", needUser, s.setMemberHousehold)
+	app.Get("/teams/:code/members/:user/practice", needUser, s.memberPractice)
+	app.Post("/teams/:code/members/:user/practice", needUser, s.setPractice)
 	app.Get("/teams/:code/certificates.pdf", needUser, s.teamCertificatesPDF)
 	app.Get("/teams/:code/members/:user/reset", needUser, s.resetCodePage)
 	app.Post("/teams/:code/members/:user/reset", needUser, s.makeResetCode)

@@ -12,6 +12,7 @@ import (
 
 	"kynangso/app/certpdf"
 	"kynangso/app/forms"
+	"kynangso/app/learning"
 	"kynangso/app/reach"
 	"kynangso/app/sheet"
 	"kynangso/app/store"
@@ -374,10 +375,30 @@ func (s *Server) showTeam(c *fiber.Ctx, t *store.Team, errs forms.Errors, label 
 	if t.LeaderID != "" {
 		leader, _ = s.store.UserByID(c.UserContext(), t.LeaderID)
 	}
+	// Practical tasks confirmed, for the members on this page (one read).
+	practice, practiceTotal := map[string]int{}, 0
+	for _, co := range s.practiceCourses() {
+		practiceTotal += len(co.Tasks)
+	}
+	if practiceTotal > 0 && len(rows) > 0 {
+		ids := make([]string, len(rows))
+		for i := range rows {
+			ids[i] = rows[i].User.ID
+		}
+		confs, err := s.store.Confirmations(c.UserContext(), ids)
+		if err != nil {
+			return err
+		}
+		for _, cf := range confs {
+			if co := s.courses.Get(cf.Course); co != nil && co.Task(cf.Task) != nil {
+				practice[cf.UserID]++
+			}
+		}
+	}
 	return s.render(c, "team", "team.title", fiber.Map{"Team": t, "Rows": rows, "Courses": s.courses.Courses, "Stuck": stuck, "New": fresh,
 		"JoinURL": s.joinURL(t), "Pager": pg, "Members": counts[t.ID].Members, "Leader": leader, "Leads": leads(c, t),
 		"Households": lines, "Covered": covered, "Errors": errs, "Label": label, "HouseholdCode": store.NewID()[:12],
-		"Withdrawn": len(withdrawn)})
+		"Withdrawn": len(withdrawn), "Practice": practice, "PracticeTotal": practiceTotal})
 }
 
 // cellText is how a member's progress in one course reads, on screen and
@@ -518,9 +539,21 @@ func (s *Server) teamCertificatesPDF(c *fiber.Ctx) error {
 		return fail(fiber.StatusNotFound, "team.no_certificates")
 	}
 	lang := s.lang(c)
+	// The holders' practice, in one read.
+	var holders []string
+	for i := range certs {
+		if certs[i].UserID != "" {
+			holders = append(holders, certs[i].UserID)
+		}
+	}
+	confs, err := s.store.Confirmations(c.UserContext(), holders)
+	if err != nil {
+		return err
+	}
 	list := make([]certpdf.Certificate, len(certs))
 	for i := range certs {
-		list[i] = s.pdfData(&certs[i], lang)
+		co := s.courses.Get(certs[i].Course)
+		list[i] = s.pdfData(&certs[i], lang, viewOf(learning.PracticeFrom(confs, &certs[i], co), co))
 	}
 	var buf bytes.Buffer
 	if err := certpdf.RenderMany(&buf, list, pdfLabels(lang)); err != nil {

@@ -49,7 +49,7 @@ func TestTeamsFromSetupToLeaderTable(t *testing.T) {
 	late := rig.Register(t, "Hoàng Văn Nam", "0933333333", nil)
 	mustStatus(t, "join later", late.Post("/join/"+team.ID, nil), http.StatusSeeOther)
 
-	const course = "phong-chong-lua-dao"
+	const course = "lam-quen-dien-thoai"
 	co := rig.P.Courses.Get(course)
 	resident.Post("/courses/"+course+"/lessons/"+co.Lessons[0].ID, nil)
 	lateCode := passCourse(t, rig, late, course)

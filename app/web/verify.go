@@ -153,6 +153,11 @@ func (s *Server) showVerification(c *fiber.Ctx, v *verification, nameResult, typ
 	data := fiber.Map{"V": v, "State": state, "NameResult": nameResult, "TypedName": typedName, "Issuer": s.issuerLine(v.Cert), "Compared": c.Locals(localCompared)}
 	if v.Cert != nil {
 		data["CredentialURL"] = "/credentials/" + v.Code + ".json"
+		pv, err := s.practiceOf(c.UserContext(), v.Cert)
+		if err != nil {
+			return err
+		}
+		data["Practice"] = pv
 	}
 	if v.Status != statusUnknown && !v.Short {
 		data["Canonical"] = "/v/" + v.Code

@@ -22,6 +22,7 @@ var kindCollections = map[string]string{
 	store.KindSession:      "sessions",
 	store.KindProgress:     "progress",
 	store.KindAttempt:      "attempts",
+	store.KindConfirmation: "confirmations",
 	store.KindCertificate:  "certificates",
 	store.KindVerification: "verifications",
 	store.KindAudit:        "audit",
@@ -52,6 +53,8 @@ func (s *Store) Dump(ctx context.Context, fn func(store.Record) error) error {
 			err = dumpKind(ctx, s, kind, fn, func(p *store.Progress) { fixProgress(p) })
 		case store.KindAttempt:
 			err = dumpKind[store.Attempt](ctx, s, kind, fn, nil)
+		case store.KindConfirmation:
+			err = dumpKind(ctx, s, kind, fn, func(c *store.Confirmation) { c.At = c.At.UTC() })
 		case store.KindCertificate:
 			err = dumpKind[store.Certificate](ctx, s, kind, fn, nil)
 		case store.KindVerification:

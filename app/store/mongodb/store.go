@@ -46,6 +46,7 @@ var collectionIndexes = map[string][]mongo.IndexModel{
 	"grants":        grantsIndexes,
 	"progress":      progressIndexes,
 	"attempts":      attemptsIndexes,
+	"confirmations": confirmationsIndexes,
 	"certificates":  append(certificatesIndexes, placeCertificatesIndexes...),
 	"verifications": verificationsIndexes,
 	"audit":         auditIndexes,

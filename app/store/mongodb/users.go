@@ -114,6 +114,7 @@ func (s *Store) DeleteUserData(ctx context.Context, userID string) error {
 		{s.sessions(), bson.M{"user_id": userID}},
 		{s.progress(), bson.M{"user_id": userID}},
 		{s.attempts(), bson.M{"user_id": userID}},
+		{s.confirmations(), bson.M{"user_id": userID}},
 		// A grading decision carries the answers given.
 		{s.decisions(), bson.M{"user_id": userID, "kind": kindSubmit}},
 		{s.resets(), bson.M{"_id": userID}},

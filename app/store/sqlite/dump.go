@@ -49,6 +49,9 @@ func (s *Store) Dump(ctx context.Context, fn func(store.Record) error) error {
 			return dumpKind(ctx, q, store.KindAttempt, "SELECT "+attemptCols+" FROM attempts ORDER BY rowid", scanAttempt, fn)
 		},
 		func() error {
+			return dumpKind(ctx, q, store.KindConfirmation, "SELECT "+confirmationCols+" FROM confirmations ORDER BY rowid", scanConfirmation, fn)
+		},
+		func() error {
 			return dumpKind(ctx, q, store.KindCertificate, "SELECT "+certCols+" FROM certificates ORDER BY rowid", scanCert, fn)
 		},
 		func() error {
@@ -234,6 +237,8 @@ func loadArgs(r store.Record) (string, []any, error) {
 	case *store.Attempt:
 		args, err := attemptArgs(v)
 		return insertAttempt, args, err
+	case *store.Confirmation:
+		return insertConfirmation, confirmationArgs(v), nil
 	case *store.Certificate:
 		return insertCert, certArgs(v), nil
 	case *store.Verification:

@@ -130,7 +130,7 @@ func (s *Store) CountAdmins(ctx context.Context) (int64, error) {
 func (s *Store) DeleteUserData(ctx context.Context, userID string) error {
 	return s.inTx(ctx, func(t *Store) error {
 		for _, d := range []struct{ table, column string }{
-			{"sessions", "user_id"}, {"progress", "user_id"}, {"attempts", "user_id"}, {"resets", "user_id"}, {"users", "id"},
+			{"sessions", "user_id"}, {"progress", "user_id"}, {"attempts", "user_id"}, {"confirmations", "user_id"}, {"resets", "user_id"}, {"users", "id"},
 		} {
 			if _, err := t.exec(ctx, "delete "+d.table, "DELETE FROM "+d.table+" WHERE "+d.column+" = ?", userID); err != nil {
 				return err

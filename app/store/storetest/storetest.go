@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Atomic", testAtomic},
 		{"DumpLoad", func(t *testing.T, s store.Store) { testDumpLoad(t, s, open(t)) }},
 		{"AssistedRegistration", func(t *testing.T, s store.Store) { testAssisted(t, s, open(t)) }},
+		{"PracticeConfirmations", func(t *testing.T, s store.Store) { testPractice(t, s, open(t)) }},
 		{"OnceUnderConcurrency", testConcurrency},
 		{"CutShortThenFinished", testCutShort},
 	}
@@ -750,6 +751,8 @@ func fill(t *testing.T, s store.Store) {
 	must(t, err)
 	must(t, s.CreateSession(ctx, &store.Session{ID: "s1", UserID: u.ID, Created: t0, Expires: t0.Add(24 * time.Hour)}))
 	must(t, s.MarkLessonDone(ctx, u.ID, "c1", "l1", t0))
+	_, _, err = s.ConfirmTask(ctx, &store.Confirmation{UserID: u.ID, Course: "c1", Task: "t1", TeamID: "T1", TeamName: "Tổ 1", By: u.ID, At: t0})
+	must(t, err)
 	must(t, s.RecordScore(ctx, v.ID, "c1", 60, false, t0))
 	a := newAttempt(t, s, u)
 	_, _, err = s.SubmitAttempt(ctx, graded(a, true))
