@@ -276,6 +276,12 @@ func (m *maker) learn(u *store.User, t *store.Team, leader bool) {
 		}
 		p.Best, p.Passed = 70+m.r.IntN(31), true
 		m.add(store.KindProgress, p)
+		// A course with practical tasks was certified once the leader
+		// had seen each done: the day before.
+		for _, task := range c.Tasks {
+			m.add(store.KindConfirmation, &store.Confirmation{ID: store.ConfirmationID(u.ID, c.ID, task.ID), UserID: u.ID, Course: c.ID,
+				Task: task.ID, TeamID: t.ID, TeamName: t.Name, By: t.LeaderID, At: at.Add(-24 * time.Hour)})
+		}
 		ct := &store.Certificate{Code: certcode.New(), UserID: u.ID, Course: c.ID, Holder: u.Name, Score: p.Best, IssuedAt: at,
 			TeamID: t.ID, TeamName: t.Name, Commune: t.Commune, Status: store.CertValid, StatusIndex: m.index}
 		m.index++
