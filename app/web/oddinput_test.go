@@ -49,7 +49,16 @@ func TestNoServerErrorOnOddInput(t *testing.T) {
 	for _, path := range gets {
 		for _, v := range odd[1:] {
 			p := path + url.PathEscape(v)
-			if r := admin.Get(p + "?lang=" + url.QueryEscape(v) + "&size=" + url.QueryEscape(v) + "&code=" + url.QueryEscape(v) + "&next=" + url.QueryEscape(v)); r.Status >= 500 {
+			q := "?lang=" + url.QueryEscape(v) + "&size=" + url.QueryEscape(v) + "&code=" + url.QueryEscape(v) + "&next=" + url.QueryEscape(v)
+			if len(p+q) > 12<<10 {
+				// Past the server's header limit it answers 431 and closes
+				// at once; a request much longer than a socket buffer may
+				// still be being written then, and the client sees a reset
+				// instead of the answer. The long value goes in the path
+				// alone, which still passes the limit.
+				q = ""
+			}
+			if r := admin.Get(p + q); r.Status >= 500 {
 				t.Fatalf("GET %s: status %d", p, r.Status)
 			}
 		}
