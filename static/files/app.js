@@ -225,6 +225,7 @@
           a.href = res.url;
           a.textContent = bar.getAttribute('data-see');
           bar.appendChild(a);
+          bar.className = 'notice ok-box quiz-sync';
           bar.hidden = false;
         });
       });
@@ -253,10 +254,12 @@
     }
     if (kept && kept.pending) say('pending');
     else if (!navigator.onLine) say('offline');
-    form.addEventListener('change', function () {
+    form.addEventListener('change', keep);
+    form.addEventListener('input', keep);
+    function keep() {
       var s = get(id) || {};
       put(id, { action: form.getAttribute('action'), fields: fields(), pending: !!s.pending });
-    });
+    }
     window.addEventListener('offline', function () { var s = get(id); say(s && s.pending ? 'pending' : 'offline'); });
     window.addEventListener('online', function () { var s = get(id); if (!s || !s.pending) say(null); });
     form.addEventListener('submit', function (e) {
