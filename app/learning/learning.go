@@ -23,6 +23,21 @@ import (
 // ErrNotFound: no such attempt of this learner's.
 var ErrNotFound = errors.New("learning: no such attempt")
 
+// ErrExpired: the attempt was drawn more than AnswerWindow ago and was
+// never graded; its answers are no longer accepted.
+var ErrExpired = errors.New("learning: attempt drawn too long ago")
+
+// AnswerWindow is how long after it was drawn an attempt accepts its
+// answers. A course saved for offline use keeps one drawn attempt on the
+// phone, answered perhaps far from any network and sent days later;
+// after this window a new attempt is drawn instead.
+const AnswerWindow = 14 * 24 * time.Hour
+
+// Expired says whether a, never graded, is past its AnswerWindow.
+func (l *Service) Expired(a *store.Attempt) bool {
+	return !a.Submitted && l.Now().Sub(a.Created) > AnswerWindow
+}
+
 // Service runs the learning workflows on a store.
 type Service struct {
 	Store   store.Store
@@ -52,6 +67,9 @@ func (l *Service) LessonDone(ctx context.Context, u *store.User, course, lesson 
 // Start continues u's open attempt at co or draws a new one.
 func (l *Service) Start(ctx context.Context, u *store.User, co *courses.Course) (*store.Attempt, error) {
 	a, err := l.Store.OpenAttempt(ctx, u.ID, co.ID)
+	if err == nil && l.Expired(a) {
+		err = store.ErrNotFound // too old to answer: draw a new one
+	}
 	if !errors.Is(err, store.ErrNotFound) {
 		return a, err
 	}
@@ -73,6 +91,9 @@ func (l *Service) Start(ctx context.Context, u *store.User, co *courses.Course) 
 // retry after a failure finds the first grading and finishes it, counting
 // nothing twice. It returns the attempt as graded.
 func (l *Service) Submit(ctx context.Context, u *store.User, co *courses.Course, a *store.Attempt, answers quiz.Answers) (*store.Attempt, error) {
+	if l.Expired(a) {
+		return nil, ErrExpired
+	}
 	res := quiz.Grade(co.Pool(), a.Drawn, answers)
 	g := *a
 	g.UserID = u.ID // graded only as the learner's own

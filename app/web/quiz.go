@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -123,12 +124,27 @@ func (s *Server) quizPage(c *fiber.Ctx) error {
 	return s.showQuiz(c, co, a, quiz.Answers{}, nil)
 }
 
+// quizExpired tells the learner that an attempt never graded is too old
+// to be answered (answered offline and sent after AnswerWindow), and
+// offers a new one.
+func (s *Server) quizExpired(c *fiber.Ctx, co *courses.Course, a *store.Attempt) error {
+	c.Status(fiber.StatusGone)
+	return s.render(c, "quiz_expired", "quiz.expired.title", fiber.Map{
+		"Course": co, "Attempt": a, "Days": int(learning.AnswerWindow / (24 * time.Hour)),
+		"Drawn": a.Created.UTC(), "Until": a.Created.Add(learning.AnswerWindow).UTC(),
+	})
+}
+
 func (s *Server) showQuiz(c *fiber.Ctx, co *courses.Course, a *store.Attempt, answers quiz.Answers, missing []int) error {
+	if s.learn.Expired(a) {
+		return s.quizExpired(c, co, a)
+	}
 	qs := shown(co, a, answers)
 	for i := range qs {
 		qs[i].Missing = slices.Contains(missing, qs[i].N)
 	}
-	data := fiber.Map{"Course": co, "Attempt": a, "Questions": qs, "Missing": missing}
+	data := fiber.Map{"Course": co, "Attempt": a, "Questions": qs, "Missing": missing,
+		"Days": int(learning.AnswerWindow / (24 * time.Hour)), "Until": a.Created.Add(learning.AnswerWindow).UTC()}
 	if a.Submitted {
 		data["Passed"] = a.Passed
 		data["Percent"] = a.Result.Percent()
@@ -210,7 +226,12 @@ func (s *Server) quizSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	if a.Submitted {
+		// Graded already: a resend, with whatever answers, gets the
+		// first result.
 		return c.Redirect("/courses/"+co.ID+"/quiz/"+a.ID, fiber.StatusSeeOther)
+	}
+	if s.learn.Expired(a) {
+		return s.quizExpired(c, co, a)
 	}
 	answers, missing := parseAnswers(c, co, a)
 	if len(missing) > 0 {
@@ -220,6 +241,9 @@ func (s *Server) quizSubmit(c *fiber.Ctx) error {
 	if _, err := s.learn.Submit(c.UserContext(), user(c), co, a, answers); err != nil {
 		if errors.Is(err, learning.ErrNotFound) {
 			return errNotFound
+		}
+		if errors.Is(err, learning.ErrExpired) {
+			return s.quizExpired(c, co, a)
 		}
 		return err
 	}

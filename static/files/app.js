@@ -108,8 +108,21 @@
   btn.parentNode.hidden = false;
   btn.addEventListener('click', function () {
     var urls = btn.getAttribute('data-urls').trim().split(/\s+/);
+    var quiz = btn.getAttribute('data-quiz');
     caches.open('kns-pages').then(function (c) {
-      return Promise.all(urls.map(function (u) {
+      // One drawn attempt of the quiz (questions and options only): the
+      // server continues the open one or draws it; the link to the quiz
+      // then leads to it offline.
+      var keep = quiz ? fetch(quiz, { credentials: 'same-origin' }).then(function (r) {
+        var to = new URL(r.url).pathname;
+        if (!r.ok || to.indexOf(quiz + '/') !== 0) return;
+        return r.text().then(function (t) {
+          return Promise.all([
+            c.put(to, new Response(t, { headers: { 'Content-Type': 'text/html; charset=utf-8' } })),
+            c.put(quiz, new Response(to))]);
+        });
+      }) : null;
+      return Promise.all([keep].concat(urls.map(function (u) {
         return fetch(u, { credentials: 'same-origin' }).then(function (r) {
           if (!r.ok) return;
           var html = r.clone();
@@ -119,7 +132,7 @@
             return Promise.all([c.put(u, html)].concat(imgs.map(function (i) { return c.add(i); })));
           });
         });
-      }));
+      })));
     }).then(function () { btn.textContent = '✓ ' + btn.getAttribute('data-done'); btn.disabled = true; });
   });
 })();
@@ -136,4 +149,138 @@
   });
   var p = document.querySelector('button.print');
   if (p && window.print) { p.hidden = false; p.addEventListener('click', function () { window.print(); }); }
+})();
+
+
+// A quiz that survives a dropped connection. The answers are kept on the
+// phone (localStorage, by attempt) as they are given; "Nộp bài" without a
+// connection keeps them to send, and they are sent when the phone is back
+// online: on the next page opened, on the page's online event, or every
+// half minute while a page is open. The attempt id is the form's
+// idempotency key: the server grades an attempt once, and a resend, with
+// whatever answers, gets the first result.
+(function () {
+  var KEY = 'kns-quiz:';
+  function get(id) { try { return JSON.parse(localStorage.getItem(KEY + id)); } catch (e) { return null; } }
+  function put(id, v) { try { localStorage.setItem(KEY + id, JSON.stringify(v)); } catch (e) {} }
+  function drop(id) { try { localStorage.removeItem(KEY + id); } catch (e) {} }
+  var form = document.querySelector('form.quiz[data-attempt]');
+  var note = document.getElementById('offline-note');
+  var id = form && form.getAttribute('data-attempt');
+  function say(which) {
+    if (!note) return;
+    if (!which) { note.hidden = true; return; }
+    note.textContent = note.getAttribute('data-' + which);
+    note.className = 'notice offline-note ' + which;
+    note.hidden = false;
+  }
+  function fields() {
+    var out = [];
+    new FormData(form).forEach(function (v, k) { out.push([k, String(v)]); });
+    return out;
+  }
+  function unanswered() {
+    return Array.prototype.filter.call(form.querySelectorAll('fieldset.question'), function (f) {
+      var sel = f.querySelectorAll('select');
+      if (sel.length) return Array.prototype.some.call(sel, function (s) { return !s.value; });
+      return !f.querySelector('input:checked');
+    });
+  }
+  // send posts kept answers once; it resolves to the page to show when
+  // the server has decided (graded, or too late), or null to try later.
+  function send(aid, s) {
+    var body = new URLSearchParams();
+    s.fields.forEach(function (kv) { body.append(kv[0], kv[1]); });
+    return fetch(s.action, { method: 'POST', body: body, credentials: 'same-origin' }).then(function (r) {
+      var at = new URL(r.url).pathname;
+      if (r.ok && at === s.action) { drop(aid); return { url: s.action, msg: 'sent' }; }
+      if (r.status === 410) { drop(aid); return { url: s.action, msg: 'expired' }; }
+      if (r.status === 422) { s.pending = false; put(aid, s); return { url: s.action, msg: null }; }
+      return null;
+    }, function () { return null; });
+  }
+  var busy = false;
+  function sync() {
+    if (busy || !navigator.onLine) return;
+    var ids = [];
+    for (var i = 0; i < localStorage.length; i++) {
+      var k = localStorage.key(i);
+      if (k && k.indexOf(KEY) === 0) {
+        var s = get(k.slice(KEY.length));
+        if (s && s.pending) ids.push(k.slice(KEY.length));
+      }
+    }
+    if (!ids.length) return;
+    busy = true;
+    if (form && ids.indexOf(id) >= 0) say('sending');
+    ids.reduce(function (p, aid) {
+      return p.then(function () {
+        return send(aid, get(aid)).then(function (res) {
+          if (!res) { if (aid === id) say('pending'); return; }
+          if (aid === id) { location.replace(res.url); return; }
+          var bar = document.getElementById('quiz-sync');
+          if (!bar || !res.msg) return;
+          bar.textContent = bar.getAttribute('data-' + res.msg) + ' ';
+          var a = document.createElement('a');
+          a.href = res.url;
+          a.textContent = bar.getAttribute('data-see');
+          bar.appendChild(a);
+          bar.className = 'notice ok-box quiz-sync';
+          bar.hidden = false;
+        });
+      });
+    }, Promise.resolve()).then(function () { busy = false; }, function () { busy = false; });
+  }
+  window.addEventListener('online', sync);
+  setInterval(sync, 30000);
+  if (form) {
+    var kept = get(id);
+    if (kept) {
+      // Give back what was answered before the reload or the closed
+      // browser.
+      form.querySelectorAll('input[type=radio], input[type=checkbox]').forEach(function (el) {
+        el.checked = kept.fields.some(function (kv) { return kv[0] === el.name && kv[1] === el.value; });
+      });
+      form.querySelectorAll('select').forEach(function (el) {
+        var kv = kept.fields.filter(function (kv) { return kv[0] === el.name; })[0];
+        el.value = kv ? kv[1] : '';
+      });
+    }
+    // Offline, the link to this course's quiz leads here.
+    if (navigator.onLine && 'caches' in window) {
+      caches.open('kns-pages').then(function (c) {
+        c.put('/courses/' + form.getAttribute('data-course') + '/quiz', new Response(form.getAttribute('action')));
+      });
+    }
+    if (kept && kept.pending) say('pending');
+    else if (!navigator.onLine) say('offline');
+    form.addEventListener('change', keep);
+    form.addEventListener('input', keep);
+    function keep() {
+      var s = get(id) || {};
+      put(id, { action: form.getAttribute('action'), fields: fields(), pending: !!s.pending });
+    }
+    window.addEventListener('offline', function () { var s = get(id); say(s && s.pending ? 'pending' : 'offline'); });
+    window.addEventListener('online', function () { var s = get(id); if (!s || !s.pending) say(null); });
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var s = { action: form.getAttribute('action'), fields: fields(), pending: true };
+      if (!navigator.onLine) {
+        if (unanswered().length) { say('missing'); return; }
+        put(id, s);
+        say('pending');
+        return;
+      }
+      put(id, s);
+      say('sending');
+      busy = true;
+      send(id, s).then(function (res) {
+        busy = false;
+        if (!res) { say('pending'); return; }
+        if (res.msg) { location.replace(res.url); return; }
+        form.submit(); // the server shows what is missing
+      });
+    });
+  }
+  sync();
 })();

@@ -20,18 +20,35 @@ self.addEventListener('fetch', function (e) {
     }));
     return;
   }
-  if (p === '/' || /^\/courses\/[^/]+(\/lessons\/[^/]+)?$/.test(p)) {
+  // The quiz link, offline: the attempt kept for this course (app.js
+  // records which), never a new draw.
+  if (/^\/courses\/[^/]+\/quiz$/.test(p)) {
+    e.respondWith(fetch(req).catch(function () {
+      return caches.open(PAGES).then(function (c) { return c.match(p); }).then(function (hit) {
+        if (!hit) return offline();
+        return hit.text().then(function (to) { return Response.redirect(new URL(to, location.origin).href, 303); });
+      });
+    }));
+    return;
+  }
+  // Lessons, course pages and the quiz attempt kept for offline use (its
+  // questions and options; the answers reach the phone only with the
+  // result, after grading).
+  if (p === '/' || /^\/courses\/[^/]+(\/lessons\/[^/]+|\/quiz\/[^/]+)?$/.test(p)) {
     e.respondWith(fetch(req).then(function (r) {
       if (r.ok) { var copy = r.clone(); caches.open(PAGES).then(function (c) { c.put(p, copy); }); }
       return r;
     }).catch(function () {
       return caches.open(PAGES).then(function (c) { return c.match(p); }).then(function (hit) {
-        return hit || new Response(
-          '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width">' +
-          '<p style="font:1.2rem system-ui;padding:1rem">Bạn đang không có kết nối mạng, và trang này chưa được lưu để đọc ngoại tuyến.</p>' +
-          '<p style="font:1.1rem system-ui;padding:0 1rem" lang="en">You are offline, and this page was not saved for offline reading.</p>',
-          { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+        return hit || offline();
       });
     }));
   }
 });
+function offline() {
+  return new Response(
+    '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width">' +
+    '<p style="font:1.2rem system-ui;padding:1rem">Bạn đang không có kết nối mạng, và trang này chưa được lưu để đọc ngoại tuyến.</p>' +
+    '<p style="font:1.1rem system-ui;padding:0 1rem" lang="en">You are offline, and this page was not saved for offline reading.</p>',
+    { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+}
