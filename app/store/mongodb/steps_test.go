@@ -293,7 +293,7 @@ func TestDeleteUserDataCutShort(t *testing.T) {
 	s, ctx := ferrettest.Database(t), context.Background()
 	var u *store.User
 	steps := []string{"mongodb.DeleteUserData.sessions", "mongodb.DeleteUserData.progress", "mongodb.DeleteUserData.attempts",
-		"mongodb.DeleteUserData.decisions", "mongodb.DeleteUserData.resets"}
+		"mongodb.DeleteUserData.confirmations", "mongodb.DeleteUserData.decisions", "mongodb.DeleteUserData.resets"}
 	cutEach(t, steps, func(t *testing.T, cctx context.Context, n int) error {
 		u = newUser(t, s, fmt.Sprintf("09120000%02d", n))
 		must(t, s.CreateSession(ctx, &store.Session{ID: store.NewID(), UserID: u.ID, Created: t0, Expires: t0.Add(time.Hour)}))
@@ -302,6 +302,8 @@ func TestDeleteUserDataCutShort(t *testing.T) {
 		_, _, err := s.SubmitAttempt(ctx, graded(a, true, t0))
 		must(t, err)
 		must(t, s.SetReset(ctx, &store.Reset{UserID: u.ID, Hash: "h", Expires: t0.Add(time.Hour)}))
+		_, _, err = s.ConfirmTask(ctx, &store.Confirmation{ID: store.ConfirmationID(u.ID, "c1", "t1"), UserID: u.ID, Course: "c1", Task: "t1", At: t0})
+		must(t, err)
 		return s.DeleteUserData(cctx, u.ID)
 	}, func(t *testing.T, n int) {
 		if _, err := s.UserByID(ctx, u.ID); err != nil {
@@ -320,6 +322,8 @@ func TestDeleteUserDataCutShort(t *testing.T) {
 			case *store.Attempt:
 				left += b2i(v.UserID == u.ID)
 			case *store.Reset:
+				left += b2i(v.UserID == u.ID)
+			case *store.Confirmation:
 				left += b2i(v.UserID == u.ID)
 			}
 			return nil
