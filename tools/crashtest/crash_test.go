@@ -711,6 +711,13 @@ func checkAcknowledged(t *testing.T, data string, led *ledger) {
 		if !g.pass {
 			continue
 		}
+		// A course with practical tasks waits for the leader's
+		// confirmations before it issues anything.
+		if cat, err := courses.Builtin(); err != nil {
+			t.Fatal(err)
+		} else if co := cat.Get(g.course); co != nil && len(co.Tasks) > 0 {
+			continue
+		}
 		certs, err := st.CertificatesOf(ctx, u.ID)
 		if err != nil {
 			t.Fatal(err)
