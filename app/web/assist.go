@@ -316,21 +316,12 @@ func (s *Server) assistDonePage(c *fiber.Ctx) error {
 		return errNotFound
 	}
 	data := fiber.Map{"Team": t, "Member": m, "Minutes": int(resetTTL.Minutes()), "Way": c.Query("way")}
-	if code := c.Cookies(cookieAssist); len(code) == 6 {
-		r, err := s.liveReset(c, m.ID)
-		if err != nil {
-			return err
-		}
-		if r != nil && r.Hash == resetHash(m.ID, code) {
-			key, window, at := triesKey(r)
-			tries, err := s.store.Hits(c.UserContext(), key, window, at)
-			if err != nil {
-				return err
-			}
-			if tries < resetFailures {
-				data["Code"] = code[:3] + " " + code[3:]
-			}
-		}
+	code, err := s.shownCode(c, cookieAssist, m)
+	if err != nil {
+		return err
+	}
+	if code != "" {
+		data["Code"] = code
 	}
 	return s.render(c, "assist_done", "assist.done.title", data)
 }

@@ -194,23 +194,34 @@ func (s *Server) adminResetCodePage(c *fiber.Ctx) error {
 
 func (s *Server) showResetCode(c *fiber.Ctx, t *store.Team, m *store.User) error {
 	data := fiber.Map{"Team": t, "Member": m, "Minutes": int(resetTTL.Minutes())}
-	if code := c.Cookies(cookieReset); len(code) == 6 {
-		r, err := s.liveReset(c, m.ID)
-		if err != nil {
-			return err
-		}
-		if r != nil && r.Hash == resetHash(m.ID, code) {
-			key, window, at := triesKey(r)
-			tries, err := s.store.Hits(c.UserContext(), key, window, at)
-			if err != nil {
-				return err
-			}
-			if tries < resetFailures {
-				data["Code"] = code[:3] + " " + code[3:]
-			}
-		}
+	code, err := s.shownCode(c, cookieReset, m)
+	if err != nil {
+		return err
+	}
+	if code != "" {
+		data["Code"] = code
 	}
 	return s.render(c, "reset_code", "reset.code.title", data)
+}
+
+// shownCode is the reset code this browser made for m (kept in cookie),
+// grouped for reading aloud, while it is live and has tries left; "" if
+// not.
+func (s *Server) shownCode(c *fiber.Ctx, cookie string, m *store.User) (string, error) {
+	code := c.Cookies(cookie)
+	if len(code) != 6 {
+		return "", nil
+	}
+	r, err := s.liveReset(c, m.ID)
+	if err != nil || r == nil || r.Hash != resetHash(m.ID, code) {
+		return "", err
+	}
+	key, window, at := triesKey(r)
+	tries, err := s.store.Hits(c.UserContext(), key, window, at)
+	if err != nil || tries >= resetFailures {
+		return "", err
+	}
+	return code[:3] + " " + code[3:], nil
 }
 
 // resetNoticePath is where a person is told, after signing in, that her
