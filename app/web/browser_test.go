@@ -19,6 +19,14 @@ import (
 // browser starts headless chromium at a phone's size (390×844).
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	return browserWith(t, t.TempDir())
+}
+
+// browserWith starts chromium on the profile in dir: a browser started
+// again on the same dir is the same phone reopened, with its storage, its
+// cookies and its service worker.
+func browserWith(t *testing.T, dir string) context.Context {
+	t.Helper()
 	path := testtools.Need(t, "chromium", "apt-get install chromium")
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
@@ -28,7 +36,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(dir),
 		chromedp.WindowSize(390, 844),
 	)
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -43,6 +51,17 @@ func browser(t *testing.T) context.Context {
 		t.Fatalf("start chromium: %v", err)
 	}
 	return ctx
+}
+
+// newTab opens another tab in ctx's browser, at a phone's size.
+func newTab(t *testing.T, ctx context.Context) (context.Context, context.CancelFunc) {
+	t.Helper()
+	tab, cancel := chromedp.NewContext(ctx)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2))); err != nil {
+		t.Fatalf("open a tab: %v", err)
+	}
+	return tab, cancel
 }
 
 // shot saves a screenshot when KNS_SCREENSHOTS names a folder, for people

@@ -2,15 +2,22 @@ package web_test
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
+	"kynangso/app/store"
 	"kynangso/app/testrig"
+	"kynangso/courses"
 )
 
 // offline cuts the tab (and the service worker controlling it) off the
@@ -33,44 +40,105 @@ func offline(off bool) chromedp.Action[chromedp.Void] {
 	})
 }
 
-// TestOfflineQuizBrowser: save a course, lose the connection, read a
-// lesson, take the quiz (a reload keeps the answers) and submit it; then
-// the connection comes back, the answers go,
-// and the resident sees her result and her certificate.
-func TestOfflineQuizBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	rig := testrig.Start(t)
-	base := rig.URL
-	ctx := browser(t)
-	const course = "tim-kiem-tin-gia" // no practical tasks: a pass issues the certificate at once
-	co := rig.P.Courses.Get(course)
-	var text string
-
+// signUpInTeam signs a resident up in the browser through her team's
+// link, and waits until the service worker controls the page.
+func signUpInTeam(t *testing.T, ctx context.Context, base, team, name, phone string) {
+	t.Helper()
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/register?lang=vi"),
-		chromedp.SendKeys(chromedp.CSS("#name"), "Hoàng Thị Mai"),
-		chromedp.SendKeys(chromedp.CSS("#phone"), "0912 555 666"),
+		chromedp.Navigate(base+"/register?lang=vi&team="+team),
+		chromedp.SendKeys(chromedp.CSS("#name"), name),
+		chromedp.SendKeys(chromedp.CSS("#phone"), phone),
 		chromedp.SetValue(chromedp.CSS("#province"), "1"),
 		chromedp.SendKeys(chromedp.CSS("#commune"), "ba dinh"),
 		chromedp.SendKeys(chromedp.CSS("#password"), "mat-khau-123"),
 		chromedp.Click(chromedp.CSS(`input[name=consent]`)),
 		chromedp.Click(chromedp.CSS(`form.form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.notice`)),
-		chromedp.Navigate(base+"/courses/"+course),
-		chromedp.WaitVisible(chromedp.CSS(`button.save-offline`)),
 	)
 	if err != nil {
 		t.Fatalf("sign up: %v", err)
 	}
-	var active bool
-	if err := chromedp.Do(ctx, into(chromedp.Evaluate[bool](`navigator.serviceWorker.ready.then(r => !!r.active)`, chromedp.EvalAwaitPromise), &active)); err != nil || !active {
-		t.Fatalf("no active service worker: %v", err)
+	var controlled bool
+	if err := chromedp.Do(ctx, into(chromedp.Evaluate[bool](`navigator.serviceWorker.ready.then(() => new Promise(ok => {
+		let n = 0;
+		const wait = () => navigator.serviceWorker.controller || ++n > 50 ? ok(!!navigator.serviceWorker.controller) : setTimeout(wait, 100);
+		wait();
+	}))`, chromedp.EvalAwaitPromise), &controlled)); err != nil || !controlled {
+		t.Fatalf("no service worker controls the page: %v", err)
 	}
-	// Opened again under the service worker, the course page is kept too.
+}
+
+// rightAnswers taps the right answer of each drawn question of a.
+func rightAnswers(co *courses.Course, a *store.Attempt) []chromedp.Action[chromedp.Void] {
+	var answer []chromedp.Action[chromedp.Void]
+	for _, d := range a.Drawn {
+		q := co.Question(d.QuestionID)
+		for i, o := range q.Options {
+			switch {
+			case q.Kind == "ordering":
+				answer = append(answer, chromedp.SetValue(chromedp.CSS(fmt.Sprintf(`select[name="q_%s_%s"]`, q.ID, o.ID)), fmt.Sprint(i+1)))
+			case o.Correct:
+				answer = append(answer, chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name="q_%s"][value="%s"]`, q.ID, o.ID))))
+			}
+		}
+	}
+	// A value set by script fires no change event of its own.
+	return append(answer, chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('form.quiz select').forEach(s => s.dispatchEvent(new Event('change', {bubbles: true})))`))
+}
+
+// answeredCount is how many answers the quiz form on the page shows.
+var answeredCount = `document.querySelectorAll('form.quiz input:checked').length + [...document.querySelectorAll('form.quiz select')].filter(s => s.value).length`
+
+// leaderSees is the cell of the resident's course in her leader's
+// members download.
+func leaderSees(t *testing.T, leader *testrig.Client, team, name, course string) string {
+	t.Helper()
+	r := leader.Get("/teams/" + team + "/members.csv")
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(r.Body, "\ufeff"))).ReadAll()
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("the leader's download (%d): %v\n%.300s", r.Status, err, r.Body)
+	}
+	col := slices.Index(rows[0], course)
+	for _, row := range rows[1:] {
+		if row[0] == name && col >= 0 {
+			return row[col]
+		}
+	}
+	t.Fatalf("no column %q or no row %q in the leader's download: %v", course, name, rows[0])
+	return ""
+}
+
+// TestOfflineQuizBrowser: save a course, lose the connection, read a
+// lesson, take the quiz (a reload keeps the answers) and submit it; put
+// the phone away (the browser closes) and open it again, still offline:
+// the answers are there, waiting; then the connection comes back, the
+// answers go, the resident sees her result and her certificate, and her
+// leader sees the pass.
+func TestOfflineQuizBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	rig := testrig.Start(t)
+	base := rig.URL
+	admin := rig.Admin(t)
+	leader := rig.Register(t, "Đinh Thị Hoa", "0912000777", nil)
+	team := rig.Team(t, admin, "Tổ CNSCĐ tổ dân phố 3", "0912000777")
+	phone := browser(t)
+	// A browser without Background Sync (as Firefox and Safari are): the
+	// pages send the answers. TestOfflineQuizBackgroundSync has the worker.
+	if _, err := chromedp.CallBrowser(phone, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+		Permission: &cdpbrowser.PermissionDescriptor{Name: "background-sync"}, Setting: cdpbrowser.PermissionSettingDenied, Origin: base}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, closePage := newTab(t, phone)
+	const course = "tim-kiem-tin-gia" // no practical tasks: a pass issues the certificate at once
+	co := rig.P.Courses.Get(course)
+	var text string
+	signUpInTeam(t, ctx, base, team, "Hoàng Thị Mai", "0912 555 666")
+
+	// Opened under the service worker, the course page is kept too.
 	var kept, savedPage string
-	err = chromedp.Do(ctx,
+	err := chromedp.Do(ctx,
 		chromedp.Navigate(base+"/courses/"+course),
 		chromedp.WaitVisible(chromedp.CSS(`button.save-offline`)),
 		into(chromedp.Text(chromedp.CSS(`p.offline`)), &text),
@@ -106,19 +174,7 @@ func TestOfflineQuizBrowser(t *testing.T) {
 		t.Fatalf("go offline: %v", err)
 	}
 	var onLine bool
-	var answer []chromedp.Action[chromedp.Void]
-	for _, d := range a.Drawn {
-		q := co.Question(d.QuestionID)
-		for i, o := range q.Options {
-			switch {
-			case q.Kind == "ordering":
-				answer = append(answer, chromedp.SetValue(chromedp.CSS(fmt.Sprintf(`select[name="q_%s_%s"]`, q.ID, o.ID)), fmt.Sprint(i+1)))
-			case o.Correct:
-				answer = append(answer, chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name="q_%s"][value="%s"]`, q.ID, o.ID))))
-			}
-		}
-	}
-	answer = append(answer, chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('form.quiz select').forEach(s => s.dispatchEvent(new Event('change', {bubbles: true})))`))
+	answer := rightAnswers(co, a)
 	steps := []chromedp.Action[chromedp.Void]{
 		into(chromedp.Evaluate[bool](`navigator.onLine`), &onLine),
 		chromedp.Navigate(base + "/courses/" + course + "/lessons/" + co.Lessons[1].ID),
@@ -143,7 +199,7 @@ func TestOfflineQuizBrowser(t *testing.T) {
 		// A reload, offline, keeps what was answered.
 		chromedp.Reload(),
 		chromedp.WaitVisible(chromedp.CSS(`form.quiz`)),
-		into(chromedp.Evaluate[int](`document.querySelectorAll('form.quiz input:checked').length + [...document.querySelectorAll('form.quiz select')].filter(s => s.value).length`), &checked),
+		into(chromedp.Evaluate[int](answeredCount), &checked),
 		chromedp.Click(chromedp.CSS(`form.quiz > button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#offline-note.pending`)),
 		shot("offline-3-submitted"),
@@ -156,14 +212,51 @@ func TestOfflineQuizBrowser(t *testing.T) {
 	if checked != len(answer)-1 {
 		t.Errorf("after a reload %d answers remain of %d", checked, len(answer)-1)
 	}
-	want := "Bạn đang không có mạng. Bài làm đã được lưu trên điện thoại và sẽ tự gửi khi có mạng trở lại. Đừng xóa dữ liệu trình duyệt."
-	if text != want {
+	pending := "Bạn đang không có mạng. Bài làm đã được lưu trên điện thoại và sẽ tự gửi khi có mạng trở lại. Đừng xóa dữ liệu trình duyệt."
+	if text != pending {
 		t.Fatalf("after Nộp bài offline the page says %q", text)
 	}
 	if !strings.HasSuffix(loc, kept) {
 		t.Fatalf("offline the quiz link led to %q, not the kept attempt %q", loc, kept)
 	}
 
+	// The page is closed, and opened again later in a new tab, still
+	// without a connection: the quiz link leads to the answers, which
+	// wait.
+	// (The new tab first opens a file of the site, which runs no script:
+	// emulation set on a blank tab does not follow it to another site.)
+	again, _ := newTab(t, phone)
+	if err := chromedp.Do(again, chromedp.Navigate(base+"/manifest.webmanifest"), offline(true)); err != nil {
+		t.Fatal(err)
+	}
+	// Closed as a person closes it: still offline to the end. (Cancelling
+	// its context would first detach DevTools, and the page, online again
+	// for a moment, would send.)
+	if _, err := chromedp.CallBrowser(phone, target.CloseTarget, target.CloseTargetParams{TargetID: chromedp.FromContext(ctx).Target.TargetID}); err != nil {
+		t.Fatalf("close the page: %v", err)
+	}
+	closePage()
+	if a := attemptOf(t, rig, kept); a.Submitted {
+		t.Fatal("graded while offline")
+	}
+	ctx = again
+	checked = 0
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(base+"/courses/"+course),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/courses/`+course+`/quiz"]`)),
+		chromedp.Click(chromedp.CSS(`a[href="/courses/`+course+`/quiz"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#offline-note.pending`)),
+		shot("offline-4-reopened"),
+		into(chromedp.Text(chromedp.CSS(`#offline-note`)), &text),
+		into(chromedp.Evaluate[int](answeredCount), &checked),
+		into(chromedp.Location(), &loc),
+	)
+	if err != nil {
+		t.Fatalf("reopen offline: %v", err)
+	}
+	if text != pending || checked != len(answer)-1 || !strings.HasSuffix(loc, kept) {
+		t.Fatalf("reopened at %q, the page says %q with %d answers of %d", loc, text, checked, len(answer)-1)
+	}
 	if a := attemptOf(t, rig, kept); a.Submitted {
 		t.Fatal("graded while offline")
 	}
@@ -202,5 +295,110 @@ func TestOfflineQuizBrowser(t *testing.T) {
 	}
 	if n := validCerts(t, rig, "0912555666", course); n != 1 {
 		t.Fatalf("%d certificates", n)
+	}
+	if got := leaderSees(t, leader, team, "Hoàng Thị Mai", co.Title.In("vi")); !strings.HasPrefix(got, "Đạt (") {
+		t.Fatalf("the leader's download shows %q for the course passed offline", got)
+	}
+}
+
+// outboxCount is how many answers the service worker holds to send.
+var outboxCount = `new Promise(ok => {
+	const o = indexedDB.open('kns', 1);
+	o.onupgradeneeded = () => o.result.createObjectStore('quiz-outbox', {keyPath: 'id'});
+	o.onsuccess = () => { const r = o.result.transaction('quiz-outbox').objectStore('quiz-outbox').count(); r.onsuccess = () => { o.result.close(); ok(r.result); }; };
+	o.onerror = () => ok(-1);
+})`
+
+// TestOfflineQuizBackgroundSync: answers submitted offline are sent by the
+// service worker when the browser fires Background Sync, with no page of
+// the platform open; the page that opens next finds them graded.
+func TestOfflineQuizBackgroundSync(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	rig := testrig.Start(t)
+	base := rig.URL
+	admin := rig.Admin(t)
+	leader := rig.Register(t, "Đinh Thị Hoa", "0912000777", nil)
+	team := rig.Team(t, admin, "Tổ CNSCĐ tổ dân phố 3", "0912000777")
+	ctx := browser(t)
+	const course = "tim-kiem-tin-gia"
+	co := rig.P.Courses.Get(course)
+	signUpInTeam(t, ctx, base, team, "Vũ Văn Lâm", "0912 444 333")
+
+	var loc string
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/courses/"+course+"/quiz"),
+		chromedp.WaitVisible(chromedp.CSS(`form.quiz`)),
+		into(chromedp.Location(), &loc),
+	); err != nil {
+		t.Fatalf("open the quiz: %v", err)
+	}
+	path := loc[strings.Index(loc, "/courses/"):]
+	a := attemptOf(t, rig, path)
+	var held int
+	var text string
+	if err := chromedp.Do(ctx, offline(true)); err != nil {
+		t.Fatal(err)
+	}
+	steps := append(rightAnswers(co, a),
+		chromedp.Click(chromedp.CSS(`form.quiz > button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#offline-note.pending`)),
+	)
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("submit offline: %v", err)
+	}
+	// The page hands the worker its copy as it says the answers wait, and
+	// registers a sync. The browser fires it by its own view of the
+	// network, which DevTools' emulation of the tab does not change: here
+	// the worker sends while the page is still offline, and cannot send.
+	var got *store.Attempt
+	for range 100 {
+		if got = attemptOf(t, rig, path); got.Submitted {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var pendingOnPage bool
+	if err := chromedp.Do(ctx,
+		into(chromedp.Evaluate[int](outboxCount, chromedp.EvalAwaitPromise), &held),
+		into(chromedp.Evaluate[bool](`Object.keys(localStorage).some(k => k.indexOf('kns-quiz:') === 0 && JSON.parse(localStorage.getItem(k)).pending)`), &pendingOnPage),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if !pendingOnPage {
+		t.Fatal("the offline page no longer holds its answers: it sent them itself")
+	}
+	if held != 0 {
+		t.Fatalf("the worker still holds %d answers after they were graded", held)
+	}
+	if !got.Submitted || !got.Passed {
+		t.Fatalf("with only the worker able to send, the attempt is submitted %v, passed %v", got.Submitted, got.Passed)
+	}
+	if n := validCerts(t, rig, "0912444333", course); n != 1 {
+		t.Fatalf("%d certificates", n)
+	}
+	// Online again, the next page sends the phone's own copy once more,
+	// gets the same result, and says so.
+	err := chromedp.Do(ctx,
+		chromedp.Navigate("about:blank"),
+		offline(false),
+		chromedp.Navigate(base+"/courses/"+course),
+		into(chromedp.Evaluate[int](outboxCount, chromedp.EvalAwaitPromise), &held),
+		chromedp.WaitVisible(chromedp.CSS(`#quiz-sync`)),
+		shot("offline-7-synced"),
+		into(chromedp.Text(chromedp.CSS(`#quiz-sync`)), &text),
+	)
+	if err != nil {
+		t.Fatalf("the next page: %v", err)
+	}
+	if held != 0 || !strings.Contains(text, "đã được gửi và chấm điểm") {
+		t.Fatalf("the worker still holds %d; the page says %q", held, text)
+	}
+	if again := attemptOf(t, rig, path); !again.At.Equal(got.At) || again.Result.Points != got.Result.Points || validCerts(t, rig, "0912444333", course) != 1 {
+		t.Fatalf("sent twice, graded twice")
+	}
+	if got := leaderSees(t, leader, team, "Vũ Văn Lâm", co.Title.In("vi")); !strings.HasPrefix(got, "Đạt (") {
+		t.Fatalf("the leader's download shows %q", got)
 	}
 }

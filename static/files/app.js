@@ -153,17 +153,51 @@
 
 
 // A quiz that survives a dropped connection. The answers are kept on the
-// phone (localStorage, by attempt) as they are given; "Nộp bài" without a
-// connection keeps them to send, and they are sent when the phone is back
-// online: on the next page opened, on the page's online event, or every
-// half minute while a page is open. The attempt id is the form's
-// idempotency key: the server grades an attempt once, and a resend, with
-// whatever answers, gets the first result.
+// phone (localStorage, by attempt) as they are given, so a reload or a
+// closed browser loses none. "Nộp bài" without a connection marks them to
+// send: a page sends them when the phone is back online (the next page
+// opened, the online event, or every half minute), and where the browser
+// has Background Sync the service worker sends them as well, with no page
+// open (a worker cannot read localStorage, so it is given a copy; see
+// sw.js). The attempt id is the form's idempotency key: the server grades
+// an attempt once, and a resend, with whatever answers, gets the first
+// result. Answers wait for the person who gave them: a page signed out,
+// or of another account on a shared phone, sends nothing.
 (function () {
   var KEY = 'kns-quiz:';
+  // Answers no longer wanted (the server takes them for 14 days) are
+  // cleared a day after that.
+  var KEEP = 15 * 24 * 3600 * 1000;
+  var bar = document.getElementById('quiz-sync');
+  var me = bar && bar.getAttribute('data-user');
   function get(id) { try { return JSON.parse(localStorage.getItem(KEY + id)); } catch (e) { return null; } }
   function put(id, v) { try { localStorage.setItem(KEY + id, JSON.stringify(v)); } catch (e) {} }
   function drop(id) { try { localStorage.removeItem(KEY + id); } catch (e) {} }
+  function kept() {
+    var out = [];
+    for (var i = 0; i < localStorage.length; i++) {
+      var k = localStorage.key(i);
+      if (k && k.indexOf(KEY) === 0) out.push(k.slice(KEY.length));
+    }
+    return out;
+  }
+  // worker tells the service worker, and resolves to whether it heard.
+  function worker(msg) {
+    var sw = navigator.serviceWorker;
+    if (!sw || !sw.controller || !window.MessageChannel) return Promise.resolve(false);
+    return new Promise(function (done) {
+      var ch = new MessageChannel();
+      ch.port1.onmessage = function () { done(true); };
+      sw.controller.postMessage(msg, [ch.port2]);
+      setTimeout(function () { done(false); }, 3000);
+    });
+  }
+  function outbox(aid, s) {
+    worker({ kns: 'quiz-put', id: aid, action: s.action, fields: s.fields }).then(function (heard) {
+      if (heard) return navigator.serviceWorker.ready.then(function (r) { if (r.sync) return r.sync.register('kns-quiz'); });
+    }).catch(function () {});
+  }
+  function settled(aid) { drop(aid); worker({ kns: 'quiz-drop', id: aid }); }
   var form = document.querySelector('form.quiz[data-attempt]');
   var note = document.getElementById('offline-note');
   var id = form && form.getAttribute('data-attempt');
@@ -188,29 +222,35 @@
   }
   // send posts kept answers once; it resolves to the page to show when
   // the server has decided (graded, or too late), or null to try later.
+  // The form token is this page's: the one kept with the answers belongs
+  // to the session they were given in, which a sign-in since has ended.
   function send(aid, s) {
     var body = new URLSearchParams();
-    s.fields.forEach(function (kv) { body.append(kv[0], kv[1]); });
+    var tok = document.querySelector('input[name=_csrf]');
+    s.fields.forEach(function (kv) { body.append(kv[0], kv[0] === '_csrf' && tok ? tok.value : kv[1]); });
     return fetch(s.action, { method: 'POST', body: body, credentials: 'same-origin' }).then(function (r) {
       var at = new URL(r.url).pathname;
-      if (r.ok && at === s.action) { drop(aid); return { url: s.action, msg: 'sent' }; }
-      if (r.status === 410) { drop(aid); return { url: s.action, msg: 'expired' }; }
-      if (r.status === 422) { s.pending = false; put(aid, s); return { url: s.action, msg: null }; }
+      if (r.ok && at === s.action) { settled(aid); return { url: s.action, msg: 'sent' }; }
+      if (r.status === 410) { settled(aid); return { url: s.action, msg: 'expired' }; }
+      if (r.status === 422) { s.pending = false; put(aid, s); worker({ kns: 'quiz-drop', id: aid }); return { url: s.action, msg: null }; }
       return null;
     }, function () { return null; });
   }
+  function mine(s) { return s && s.pending && (!s.user || s.user === me); }
   var busy = false;
   function sync() {
-    if (busy || !navigator.onLine) return;
+    if (busy) return;
     var ids = [];
-    for (var i = 0; i < localStorage.length; i++) {
-      var k = localStorage.key(i);
-      if (k && k.indexOf(KEY) === 0) {
-        var s = get(k.slice(KEY.length));
-        if (s && s.pending) ids.push(k.slice(KEY.length));
-      }
-    }
-    if (!ids.length) return;
+    kept().forEach(function (aid) {
+      var s = get(aid);
+      if (!s) return;
+      if (!s.pending && !(s.at > Date.now() - KEEP)) { drop(aid); return; }
+      if (mine(s)) ids.push(aid);
+    });
+    // Signed out, say that answers wait on this phone for their owner.
+    var waiting = document.getElementById('quiz-waiting');
+    if (waiting) waiting.hidden = !kept().some(function (aid) { var s = get(aid); return s && s.pending; });
+    if (!me || !ids.length || !navigator.onLine) return;
     busy = true;
     if (form && ids.indexOf(id) >= 0) say('sending');
     ids.reduce(function (p, aid) {
@@ -218,7 +258,6 @@
         return send(aid, get(aid)).then(function (res) {
           if (!res) { if (aid === id) say('pending'); return; }
           if (aid === id) { location.replace(res.url); return; }
-          var bar = document.getElementById('quiz-sync');
           if (!bar || !res.msg) return;
           bar.textContent = bar.getAttribute('data-' + res.msg) + ' ';
           var a = document.createElement('a');
@@ -231,18 +270,26 @@
       });
     }, Promise.resolve()).then(function () { busy = false; }, function () { busy = false; });
   }
-  window.addEventListener('online', sync);
+  // A connection that comes back often goes again at once (3G in a
+  // field), and a page being closed may see it come back as it goes:
+  // send only once it has held a moment, from a page still open.
+  var leaving = false;
+  window.addEventListener('pagehide', function () { leaving = true; });
+  window.addEventListener('online', function () { setTimeout(function () { if (!leaving && navigator.onLine) sync(); }, 1500); });
   setInterval(sync, 30000);
+  // A graded attempt's page: nothing of it is left to keep.
+  var graded = document.querySelector('[data-graded]');
+  if (graded && get(graded.getAttribute('data-graded'))) settled(graded.getAttribute('data-graded'));
   if (form) {
-    var kept = get(id);
-    if (kept) {
+    var before = get(id);
+    if (before) {
       // Give back what was answered before the reload or the closed
       // browser.
       form.querySelectorAll('input[type=radio], input[type=checkbox]').forEach(function (el) {
-        el.checked = kept.fields.some(function (kv) { return kv[0] === el.name && kv[1] === el.value; });
+        el.checked = before.fields.some(function (kv) { return kv[0] === el.name && kv[1] === el.value; });
       });
       form.querySelectorAll('select').forEach(function (el) {
-        var kv = kept.fields.filter(function (kv) { return kv[0] === el.name; })[0];
+        var kv = before.fields.filter(function (kv) { return kv[0] === el.name; })[0];
         el.value = kv ? kv[1] : '';
       });
     }
@@ -252,22 +299,23 @@
         c.put('/courses/' + form.getAttribute('data-course') + '/quiz', new Response(form.getAttribute('action')));
       });
     }
-    if (kept && kept.pending) say('pending');
+    if (before && before.pending) say('pending');
     else if (!navigator.onLine) say('offline');
+    var answered = function (pending) {
+      return { action: form.getAttribute('action'), fields: fields(), pending: pending, user: me, at: Date.now() };
+    };
+    var keep = function () { var s = get(id); put(id, answered(!!(s && s.pending))); };
     form.addEventListener('change', keep);
     form.addEventListener('input', keep);
-    function keep() {
-      var s = get(id) || {};
-      put(id, { action: form.getAttribute('action'), fields: fields(), pending: !!s.pending });
-    }
     window.addEventListener('offline', function () { var s = get(id); say(s && s.pending ? 'pending' : 'offline'); });
     window.addEventListener('online', function () { var s = get(id); if (!s || !s.pending) say(null); });
     form.addEventListener('submit', function (e) {
       e.preventDefault();
-      var s = { action: form.getAttribute('action'), fields: fields(), pending: true };
+      var s = answered(true);
       if (!navigator.onLine) {
         if (unanswered().length) { say('missing'); return; }
         put(id, s);
+        outbox(id, s);
         say('pending');
         return;
       }
@@ -276,7 +324,8 @@
       busy = true;
       send(id, s).then(function (res) {
         busy = false;
-        if (!res) { say('pending'); return; }
+        // The connection went at the moment of sending.
+        if (!res) { outbox(id, s); say('pending'); return; }
         if (res.msg) { location.replace(res.url); return; }
         form.submit(); // the server shows what is missing
       });
