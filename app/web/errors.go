@@ -88,7 +88,7 @@ func (s *Server) nextSteps(c *fiber.Ctx, e *Error, data fiber.Map) {
 	var hint string
 	var links []nextLink
 	switch {
-	case strings.HasPrefix(c.Path(), "/join/") && e.Status == fiber.StatusNotFound:
+	case (c.Path() == "/join" || strings.HasPrefix(c.Path(), "/join/")) && e.Status == fiber.StatusNotFound:
 		// A mistyped or old poster: sign up without a team, or type the
 		// team code printed under the QR code.
 		hint = "join.unknown.hint"

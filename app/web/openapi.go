@@ -187,12 +187,21 @@ const openAPIDocument = `{
           "issuer": {"type": "object", "additionalProperties": false, "required": ["name", "url"], "properties": {
             "name": {"type": "string"}, "url": {"type": "string", "format": "uri"},
             "team": {"type": "string"}, "commune": {"type": "string"}, "province": {"type": "string"}}},
+          "practice": {"$ref": "#/components/schemas/Practice"},
           "verify_url": {"type": "string", "format": "uri"},
           "credential_url": {"type": "string", "format": "uri"},
           "revoked_at": {"type": "string", "format": "date-time"},
           "revoke_reason": {"type": "string", "enum": ["error", "fraud", "request", "other", "replaced"], "description": "Why, from a fixed list: issued in error, cheating on the quiz, at the holder's request (she erased her account), another reason, or replaced after a name correction (then replaced_by names the new one). revoke_reason_text gives it in words."},
           "revoke_reason_text": {"$ref": "#/components/schemas/LocalText"},
           "replaced_by": {"type": "string", "description": "The code of the certificate issued in its place."}
+        }},
+      "Practice": {"type": "object", "additionalProperties": false, "required": ["tasks", "teams", "confirmed_on"],
+        "description": "Present only for a certificate of a course with practical tasks: the tasks a team's leader saw the holder do by herself and confirmed before the certificate was issued, as the verification page shows them. The person who confirmed is not named.",
+        "properties": {
+          "tasks": {"type": "array", "minItems": 1, "description": "In the course's order.", "items": {"type": "object", "additionalProperties": false, "required": ["id", "title"], "properties": {
+            "id": {"type": "string", "description": "The task's id in the course, stable."}, "title": {"$ref": "#/components/schemas/LocalText"}}}},
+          "teams": {"type": "array", "minItems": 1, "items": {"type": "string"}, "description": "The names of the community digital technology teams (tổ công nghệ số cộng đồng) whose leader confirmed them, first confirmed first; one but for a holder who moved team."},
+          "confirmed_on": {"type": "string", "format": "date", "description": "The day of the last confirmation, Vietnam time (YYYY-MM-DD)."}
         }},
       "VerificationUnknown": {"type": "object", "additionalProperties": false, "required": ["status", "code"],
         "properties": {"status": {"const": "unknown"}, "code": {"type": "string"}}},

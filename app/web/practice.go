@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,10 +21,41 @@ import (
 
 // practiceItem is one course with practical tasks, as the page shows it.
 type practiceItem struct {
-	Course *courses.Course
-	Tasks  []practiceTask
-	Passed bool
-	Issued *store.Certificate
+	Course  *courses.Course
+	Tasks   []practiceTask
+	Passed  bool
+	Started bool // she has read a lesson or taken the quiz
+	Done    int  // tasks confirmed
+	Issued  *store.Certificate
+}
+
+// Waiting: the quiz is passed and only confirmations are missing.
+func (it practiceItem) Waiting() bool {
+	return it.Issued == nil && it.Passed && it.Done < len(it.Tasks)
+}
+
+// Open: something is left to confirm in a course she has begun; the page
+// shows these first and open, the rest (issued, all confirmed, or not
+// begun) folded.
+func (it practiceItem) Open() bool {
+	return it.Issued == nil && it.Done < len(it.Tasks) && (it.Started || it.Done > 0)
+}
+
+// rank orders the page: waiting on the leader only, then begun with
+// something to confirm, then all confirmed (waiting on the quiz), issued,
+// and not begun.
+func (it practiceItem) rank() int {
+	switch {
+	case it.Waiting():
+		return 0
+	case it.Open():
+		return 1
+	case it.Issued == nil && it.Done == len(it.Tasks):
+		return 2
+	case it.Issued != nil:
+		return 3
+	}
+	return 4
 }
 
 type practiceTask struct {
@@ -59,7 +91,7 @@ func (s *Server) practiceItems(c *fiber.Ctx, m *store.User) ([]practiceItem, err
 	}
 	var items []practiceItem
 	for _, co := range s.practiceCourses() {
-		it := practiceItem{Course: co, Passed: prog[co.ID] != nil && prog[co.ID].Passed}
+		it := practiceItem{Course: co, Passed: prog[co.ID] != nil && prog[co.ID].Passed, Started: prog[co.ID] != nil}
 		for i := range certs {
 			if certs[i].Course == co.ID && certs[i].Status == store.CertValid {
 				it.Issued = &certs[i]
@@ -72,10 +104,14 @@ func (s *Server) practiceItems(c *fiber.Ctx, m *store.User) ([]practiceItem, err
 					pt.Confirmed = &confs[i]
 				}
 			}
+			if pt.Confirmed != nil {
+				it.Done++
+			}
 			it.Tasks = append(it.Tasks, pt)
 		}
 		items = append(items, it)
 	}
+	slices.SortStableFunc(items, func(a, b practiceItem) int { return a.rank() - b.rank() })
 	return items, nil
 }
 

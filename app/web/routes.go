@@ -81,6 +81,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/v/:code", verifyLimit, s.verifyPage)
 	app.Post("/v/:code/name", verifyLimit, s.verifyName)
 
+	app.Get("/join", s.joinByCode)
 	app.Get("/join/:code", s.joinPage)
 	app.Post("/join/:code", needUser, s.join)
 	app.Get("/join/:code/poster", needUser, s.poster)

@@ -75,6 +75,17 @@ func (s *Server) joinPage(c *fiber.Ctx) error {
 	return s.render(c, "join", "join.title", fiber.Map{"Team": t, "Joined": c.Query("joined") == "1"})
 }
 
+// joinByCode takes a team code typed in a box (as printed under a
+// poster's QR code, typed loosely) to that team's join page, which says
+// when the code names no team; a code that cannot be one is told so here.
+func (s *Server) joinByCode(c *fiber.Ctx) error {
+	code := typedTeamCode(c.Query("team"))
+	if !teamCode.MatchString(code) {
+		return fail(fiber.StatusNotFound, "form.team.unknown")
+	}
+	return c.Redirect("/join/"+code, fiber.StatusSeeOther)
+}
+
 func (s *Server) join(c *fiber.Ctx) error {
 	t, err := s.teamParam(c)
 	if err != nil {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -13,6 +14,7 @@ import (
 
 	"kynangso/app/certcode"
 	"kynangso/app/forms"
+	"kynangso/app/learning"
 	"kynangso/app/locality"
 	"kynangso/app/store"
 	"kynangso/courses"
@@ -323,6 +325,11 @@ func (s *Server) verifyJSON(c *fiber.Ctx) error {
 		issuer["commune"], issuer["province"] = cm.Name, cm.Province.Name
 	}
 	out["issuer"] = issuer
+	if pr, err := s.practiceJSON(c.UserContext(), ct, v.Course); err != nil {
+		return err
+	} else if pr != nil {
+		out["practice"] = pr
+	}
 	out["verify_url"] = s.verifyURL(ct.Code)
 	out["credential_url"] = s.cfg.BaseURL + "/credentials/" + v.Code + ".json"
 	if v.Status == statusRevoked {
@@ -335,4 +342,20 @@ func (s *Server) verifyJSON(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(out)
+}
+
+// practiceJSON is the practice behind a certificate as the verification
+// page shows it (the tasks, the teams whose leader confirmed them, the day
+// of the last confirmation; never who confirmed), for the JSON API; nil
+// for a certificate of a course without practical tasks.
+func (s *Server) practiceJSON(ctx context.Context, ct *store.Certificate, co *courses.Course) (fiber.Map, error) {
+	p, err := learning.PracticeOf(ctx, s.store, ct, co)
+	if err != nil || p == nil {
+		return nil, err
+	}
+	tasks := make([]fiber.Map, 0, len(p.Confirmations))
+	for _, c := range p.Confirmations {
+		tasks = append(tasks, fiber.Map{"id": c.Task, "title": co.Task(c.Task).Title})
+	}
+	return fiber.Map{"tasks": tasks, "teams": p.Teams, "confirmed_on": p.At.In(vnTime).Format(time.DateOnly)}, nil
 }
