@@ -286,7 +286,9 @@ func (s *Service) MayCode(a *Access, ap *Appointment) bool {
 
 // ClaimAuditID names the entry of a claim code's use: a retry writes it
 // once, and a repeat of the form finds it (the hash names the code).
-func ClaimAuditID(c *store.ClaimCode) string { return "claim:" + c.ID + ":" + c.Hash[:min(16, len(c.Hash))] }
+func ClaimAuditID(c *store.ClaimCode) string {
+	return "claim:" + c.ID + ":" + c.Hash[:min(16, len(c.Hash))]
+}
 
 // TakeUp gives u the appointment whose claim code she entered: the grant
 // becomes hers, or she leads the team (and joins it if she is in none).
