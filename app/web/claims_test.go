@@ -256,4 +256,3 @@ func TestAssistedResidentTakesUpHerAppointmentWithTheClaimCode(t *testing.T) {
 	}
 	mustContain(t, "audit page", admin.Get("/admin/audit").Body, "Đăng ký giúp người dân")
 }
-
