@@ -138,14 +138,14 @@ func Fill(ctx context.Context, st store.Store, places *locality.Divisions, cat *
 	// The officials and the admin who appointed them.
 	admin := m.person("Quản Trị Viên Thử Nghiệm", p.Communes[0], "", store.RoleAdmin, now.AddDate(0, -7, 0))
 	provinceOfficial := m.person("Lê Thị Thu Hà", p.Communes[1], "", store.RoleOfficial, now.AddDate(0, -6, 0))
-	m.grant(store.GrantProvince, p.Code, p.Code, provinceOfficial.Phone, admin.ID)
+	m.grant(store.GrantProvince, p.Code, p.Code, provinceOfficial, admin.ID)
 
 	// Eight communes and wards, two to four teams each.
 	communes := slices.Clone(p.Communes)
 	m.r.Shuffle(len(communes), func(i, j int) { communes[i], communes[j] = communes[j], communes[i] })
 	communes = communes[:8]
 	communeOfficial := m.person("Phạm Văn Dũng", communes[0], "", store.RoleOfficial, now.AddDate(0, -6, 0))
-	m.grant(store.GrantCommune, communes[0].Code, p.Code, communeOfficial.Phone, provinceOfficial.ID)
+	m.grant(store.GrantCommune, communes[0].Code, p.Code, communeOfficial, provinceOfficial.ID)
 	m.res.Accounts = append(m.res.Accounts,
 		Account{"admin", "", admin.Phone, pw},
 		Account{"province", p.Name, provinceOfficial.Phone, pw},
@@ -190,8 +190,11 @@ func (m *maker) person(name string, cm *locality.Commune, team, role string, cre
 	return u
 }
 
-func (m *maker) grant(role, place, province, phone, by string) {
-	g := &store.Grant{ID: store.GrantID(role, place, phone), Role: role, Place: place, Province: province, Phone: phone, By: by, At: m.now.AddDate(0, -6, 0)}
+// grant appoints an official who had an account already, so she holds
+// it at once (an appointment that waited would need its claim code).
+func (m *maker) grant(role, place, province string, u *store.User, by string) {
+	g := &store.Grant{ID: store.GrantID(role, place, u.Phone), Role: role, Place: place, Province: province, Phone: u.Phone, By: by,
+		At: m.now.AddDate(0, -6, 0), UserID: u.ID}
 	m.add(store.KindGrant, g)
 	m.add(store.KindAudit, &store.AuditEntry{ID: "official.appoint:" + g.ID, At: g.At, Actor: by, Action: store.ActGrant, Target: g.ID})
 }

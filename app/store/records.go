@@ -33,11 +33,12 @@ const (
 	KindGrant        = "grant"
 	KindSnapshot     = "snapshot"
 	KindConfirmation = "confirmation"
+	KindClaimCode    = "claim_code"
 )
 
 // Kinds lists every kind in order.
 var Kinds = []string{KindUser, KindTeam, KindHousehold, KindGrant, KindSnapshot, KindSession, KindProgress, KindAttempt, KindConfirmation, KindCertificate,
-	KindVerification, KindAudit, KindReset, KindSigningKey, KindSetupToken}
+	KindVerification, KindAudit, KindReset, KindClaimCode, KindSigningKey, KindSetupToken}
 
 // SetupTokenRecord is the live setup token, when there is one.
 type SetupTokenRecord struct {
@@ -73,6 +74,8 @@ func newValue(kind string) (any, error) {
 		return new(AuditEntry), nil
 	case KindReset:
 		return new(Reset), nil
+	case KindClaimCode:
+		return new(ClaimCode), nil
 	case KindSigningKey:
 		return new(SigningKey), nil
 	case KindSetupToken:

@@ -141,6 +141,29 @@ type Store interface {
 	DeleteGrant(ctx context.Context, id string) error
 	// Grants lists the grants q selects, oldest first (MaxLimit at most).
 	Grants(ctx context.Context, q GrantQuery) ([]Grant, error)
+	// ClaimGrant makes userID the holder of a grant that waits; a grant
+	// she holds already is not an error (a repeat). ErrNotFound when
+	// there is no such grant or someone else holds it.
+	ClaimGrant(ctx context.Context, id, userID string) error
+	// ClaimTeam makes userID the leader of the team if it still awaits
+	// phone, and returns it; a team she leads already is returned as it
+	// is (a repeat). ErrNotFound otherwise.
+	ClaimTeam(ctx context.Context, teamID, phone, userID string) (*Team, error)
+
+	// Claim codes of appointments that wait
+
+	// SetClaimCode stores an appointment's claim code, replacing any
+	// earlier one.
+	SetClaimCode(ctx context.Context, c *ClaimCode) error
+	// ClaimCodes lists the codes live at now made for phone (a handful at
+	// most), oldest first.
+	ClaimCodes(ctx context.Context, phone string, now time.Time) ([]ClaimCode, error)
+	// ClaimCodesByID returns the codes live at now among the appointments
+	// ids, by appointment; one query.
+	ClaimCodesByID(ctx context.Context, ids []string, now time.Time) (map[string]*ClaimCode, error)
+	// DeleteClaimCode removes an appointment's code if it is still the
+	// one with hash; with hash "", whatever code it has.
+	DeleteClaimCode(ctx context.Context, id, hash string) error
 
 	// Place statistics
 
@@ -313,7 +336,7 @@ type Store interface {
 	// Upkeep and moving data
 
 	// Sweep removes what has expired by now: sessions, rate-limit
-	// windows, reset codes and internal once-only markers. MongoDB also
+	// windows, reset codes, claim codes and internal once-only markers. MongoDB also
 	// has TTL indexes; Sweep is how the embedded store stays small.
 	Sweep(ctx context.Context, now time.Time) error
 	// Dump calls fn with every record, kind by kind (see Kinds).

@@ -91,9 +91,11 @@ const (
 	GrantCommune  = "commune"  // makes the commune's teams, appoints their leaders, sees the commune
 )
 
-// Grant makes whoever has (or will have) the phone number an official of
-// a place. It is keyed by phone so that it waits for a person who has not
-// signed up yet and applies as soon as she does.
+// Grant makes the person with the phone number an official of a place.
+// It is keyed by phone so that it can wait for a person who has not signed
+// up yet; phones are not verified, so it waits until she enters the
+// grant's claim code (ClaimCode), not merely until someone signs up with
+// the number.
 type Grant struct {
 	ID       string    `bson:"_id" json:"id"` // GrantID(role, place, phone)
 	Role     string    `bson:"role" json:"role"`
@@ -102,7 +104,32 @@ type Grant struct {
 	Phone    string    `bson:"phone" json:"phone"`
 	By       string    `bson:"by" json:"by"` // user id of who appointed
 	At       time.Time `bson:"at" json:"at"`
+	// UserID is the account that holds the grant: the one the phone had
+	// when the grant was made, or the one that entered its claim code.
+	// Empty while it waits. Only a grant she holds gives a person an
+	// official's access.
+	UserID string `bson:"user_id" json:"user_id"`
 }
+
+// Waiting tells whether nobody has taken the grant up yet.
+func (g *Grant) Waiting() bool { return g.UserID == "" }
+
+// ClaimCode is the one-time code with which the person with Phone takes
+// up an appointment made for her number before she had an account: a
+// grant, or a team to lead. The appointer reads it to her in person or on
+// a call. Only its hash is kept; one per appointment, the newest.
+type ClaimCode struct {
+	ID      string    `bson:"_id" json:"id"` // the appointment: ClaimOfGrant or ClaimOfTeam
+	Phone   string    `bson:"phone" json:"phone"`
+	Hash    string    `bson:"hash" json:"hash"`
+	Expires time.Time `bson:"expires" json:"expires"`
+	By      string    `bson:"by" json:"by"` // who made the code
+	Made    time.Time `bson:"made" json:"made"`
+}
+
+// ClaimOfGrant and ClaimOfTeam name the appointment a claim code is for.
+func ClaimOfGrant(grantID string) string { return "grant:" + grantID }
+func ClaimOfTeam(teamID string) string   { return "team:" + teamID }
 
 func GrantID(role, place, phone string) string { return role + ":" + place + ":" + phone }
 
@@ -259,10 +286,18 @@ const (
 	// "course/task".
 	ActPracticeConfirm  = "practice.confirm"
 	ActPracticeWithdraw = "practice.withdraw"
+	// A claim code made for an appointment that waits: Target the
+	// appointment (ClaimOfGrant, ClaimOfTeam), Detail the phone. Its use
+	// is ActGrantClaim (Target the grant id) or ActTeamLeader (Target
+	// the team).
+	ActClaimCode = "appointment.claim_code"
+	// A registration typed by a leader or an admin beside the resident:
+	// Actor the helper, Target the new account, Detail the team.
+	ActAssistedRegister = "account.assisted"
 )
 
 // AuditActions lists every audit action.
-var AuditActions = []string{ActSetupAdmin, ActTeamCreate, ActTeamLeader, ActCertRevoke, ActCertReplace, ActResetCode, ActPasswordReset, ActAccountDelete, ActGrant, ActUngrant, ActGrantClaim, ActHouseholds, ActPracticeConfirm, ActPracticeWithdraw}
+var AuditActions = []string{ActSetupAdmin, ActTeamCreate, ActTeamLeader, ActCertRevoke, ActCertReplace, ActResetCode, ActPasswordReset, ActAccountDelete, ActGrant, ActUngrant, ActGrantClaim, ActHouseholds, ActPracticeConfirm, ActPracticeWithdraw, ActClaimCode, ActAssistedRegister}
 
 // AuditEntry records who did what to what, for accountability. A
 // workflow gives its entry an ID derived from what it did, so that a

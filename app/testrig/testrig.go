@@ -17,6 +17,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -40,6 +41,12 @@ func OnMongoDB() bool { return os.Getenv("KNS_TEST_BACKEND") == "mongodb" }
 type Rig struct {
 	URL string
 	P   *platform.Platform
+
+	mu sync.Mutex
+	// claims are the claim codes shown to the admin of Team, by the
+	// phone they were made for: the code the appointer gives the leader,
+	// which Register then types for her.
+	claims map[string]string
 }
 
 // Start runs a platform for one test; it stops when the test ends.
@@ -208,6 +215,11 @@ func (r *Rig) Register(t testing.TB, name, phone string, extra url.Values) *Clie
 	t.Helper()
 	c := r.Client(t)
 	form := url.Values{"name": {name}, "phone": {phone}, "password": {"mat-khau-123"}, "province": {"1"}, "commune": {"Ba Đình"}, "consent": {"yes"}}
+	r.mu.Lock()
+	if code := r.claims[phone]; code != "" && extra.Get("claim") == "" {
+		form.Set("claim", code)
+	}
+	r.mu.Unlock()
 	for k, v := range extra {
 		form[k] = v
 	}
@@ -317,14 +329,43 @@ func (c *Client) Cookie(name string) string {
 
 // Team has the admin create a team in Phường Ba Đình led by the person
 // with leaderPhone (already signed up), and returns its join code.
+//
+// A leader with no account yet is awaited: the admin is shown the team's
+// claim code, which the rig keeps and Register types for whoever signs up
+// with leaderPhone, as the leader given the code would.
 func (r *Rig) Team(t testing.TB, admin *Client, name, leaderPhone string) string {
 	t.Helper()
 	res := admin.Post("/admin/teams", url.Values{"name": {name}, "province": {"1"}, "commune": {"Ba Đình"}, "leader": {leaderPhone}})
+	if rest, ok := strings.CutPrefix(res.Location, "/appointments/team:"); ok && res.Status == http.StatusSeeOther {
+		code, _, _ := strings.Cut(rest, "/")
+		claim := ShownClaimCode(t, admin, res.Location)
+		r.mu.Lock()
+		if r.claims == nil {
+			r.claims = map[string]string{}
+		}
+		r.claims[strings.ReplaceAll(leaderPhone, " ", "")] = claim
+		r.mu.Unlock()
+		return code
+	}
 	code, ok := strings.CutPrefix(res.Location, "/admin?saved=")
 	if res.Status != http.StatusSeeOther || !ok {
 		t.Fatalf("create team %s: status %d\n%s", name, res.Status, Text(res.Body))
 	}
 	return code
+}
+
+var shownClaim = regexp.MustCompile(`class="bigcode" aria-label="(\d{4} \d{4})"`)
+
+// ShownClaimCode reads the claim code on the appointer's page at path
+// (where an appointment that waits sends her), digits only.
+func ShownClaimCode(t testing.TB, appointer *Client, path string) string {
+	t.Helper()
+	page := appointer.Get(path)
+	m := shownClaim.FindStringSubmatch(page.Body)
+	if page.Status != http.StatusOK || m == nil {
+		t.Fatalf("no claim code at %s: status %d\n%s", path, page.Status, Text(page.Body))
+	}
+	return strings.ReplaceAll(m[1], " ", "")
 }
 
 // StartErr starts a platform with cfg as given and returns why it did

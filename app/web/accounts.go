@@ -21,7 +21,10 @@ const ConsentVersion = "2026-11-v1"
 
 type registerForm struct {
 	Name, Phone, Password, Province, Commune, CommuneCode, Team string
-	Consent                                                     bool
+	// Claim is the claim code of an appointment made for her phone
+	// (claims.go), as typed; empty for none.
+	Claim   string
+	Consent bool
 }
 
 func parseRegister(c *fiber.Ctx) registerForm {
@@ -33,6 +36,7 @@ func parseRegister(c *fiber.Ctx) registerForm {
 		Commune:     forms.Clean(c.FormValue("commune")),
 		CommuneCode: strings.TrimSpace(c.FormValue("commune_code")),
 		Team:        typedTeamCode(c.FormValue("team")),
+		Claim:       strings.TrimSpace(c.FormValue("claim")),
 		Consent:     c.FormValue("consent") == "yes",
 	}
 }
@@ -143,12 +147,38 @@ func (s *Server) register(c *fiber.Ctx) error {
 			f.Team = "" // so that sending the form again signs up without it
 		}
 	}
+	claim := typedClaim(f.Claim)
+	if f.Claim != "" && len(claim) != claimDigits {
+		errs.Check("claim", "claim.code.invalid")
+	}
 	if len(errs) > 0 {
 		f.Password = ""
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.showRegister(c, f, errs, choices)
 	}
 	now := s.now()
+	// A claim code is checked before the account is made: a wrong one
+	// sends the form back with the message at its field, and makes
+	// nothing. Signed up without one, she is a learner, whatever waits
+	// for her number.
+	var claimed *store.ClaimCode
+	if claim != "" {
+		if _, err := s.store.UserByPhone(c.UserContext(), phone); err == nil {
+			return s.takenPhone(c, f, errs, phone, now) // a double tap, or the number is taken
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		cc, msg, status, err := s.checkClaim(c, phone, claim)
+		if err != nil {
+			return err
+		}
+		if cc == nil {
+			f.Password = ""
+			c.Status(status)
+			return s.showRegister(c, f, forms.Errors{"claim": msg}, nil)
+		}
+		claimed = cc
+	}
 	// Counted first, then the account is made (see ratelimit.go).
 	if over, err := s.over(c, "register:"+c.IP(), registerPerAddress, registerWindow, now); err != nil {
 		return err
@@ -167,28 +197,37 @@ func (s *Server) register(c *fiber.Ctx) error {
 	}
 	if err := s.store.CreateUser(c.UserContext(), u); err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
-			// A double tap: the first tap made this very account.
-			if again, err := s.repeatedSignUp(c, f, phone, now); err != nil {
-				return err
-			} else if again {
-				return c.Redirect("/?welcome=1", fiber.StatusSeeOther)
-			}
-			errs.Check("phone", "form.phone.taken")
-			f.Password = ""
-			c.Status(fiber.StatusConflict)
-			return s.showRegister(c, f, errs, nil)
+			return s.takenPhone(c, f, errs, phone, now)
 		}
 		return err
 	}
-	// What waited for this phone: a team to lead, an official's role.
-	if err := s.roles.Welcome(c.UserContext(), u); err != nil {
-		return err
+	// The appointment whose code she gave: a team to lead, an official's
+	// role.
+	if claimed != nil {
+		if err := s.roles.TakeUp(c.UserContext(), u, claimed); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
 	}
 	s.log.Info("registered", slog.String("user", u.ID), slog.String("team", u.TeamID))
 	if err := s.signIn(c, u); err != nil {
 		return err
 	}
 	return c.Redirect("/?welcome=1", fiber.StatusSeeOther)
+}
+
+// takenPhone answers a sign-up whose number has an account: a double tap
+// ends where the first tap did (signed in), anything else is told the
+// number is taken.
+func (s *Server) takenPhone(c *fiber.Ctx, f registerForm, errs forms.Errors, phone string, now time.Time) error {
+	if again, err := s.repeatedSignUp(c, f, phone, now); err != nil {
+		return err
+	} else if again {
+		return c.Redirect("/?welcome=1", fiber.StatusSeeOther)
+	}
+	errs.Check("phone", "form.phone.taken")
+	f.Password = ""
+	c.Status(fiber.StatusConflict)
+	return s.showRegister(c, f, errs, nil)
 }
 
 func (s *Server) loginForm(c *fiber.Ctx) error {

@@ -89,12 +89,12 @@ func (s *Server) adminCreateTeam(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	t, err := s.roles.CreateTeam(c.UserContext(), a, places.TeamForm{Code: f.Code, Name: f.Name, Commune: commune.Code, LeaderPhone: phone}, func() string { return certcode.Short(6) })
+	t, waits, err := s.roles.CreateTeam(c.UserContext(), a, places.TeamForm{Code: f.Code, Name: f.Name, Commune: commune.Code, LeaderPhone: phone}, func() string { return certcode.Short(6) })
 	if err != nil {
 		return placesError(err)
 	}
 	s.figures.forget(t.Province)
-	return c.Redirect("/admin?saved="+t.ID, fiber.StatusSeeOther)
+	return s.appointed(c, store.ClaimOfTeam(t.ID), waits, "/admin?saved="+t.ID)
 }
 
 func (s *Server) adminAppointLeader(c *fiber.Ctx) error {
@@ -111,11 +111,12 @@ func (s *Server) adminAppointLeader(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.roles.AppointLeader(c.UserContext(), a, t, phone); err != nil {
+	waits, err := s.roles.AppointLeader(c.UserContext(), a, t, phone)
+	if err != nil {
 		return placesError(err)
 	}
 	s.figures.forget(t.Province)
-	return c.Redirect("/admin?saved="+t.ID, fiber.StatusSeeOther)
+	return s.appointed(c, store.ClaimOfTeam(t.ID), waits, "/admin?saved="+t.ID)
 }
 
 func (s *Server) adminCertParam(c *fiber.Ctx) (*store.Certificate, error) {
@@ -261,6 +262,21 @@ func (s *Server) adminAudit(c *fiber.Ctx) error {
 			}
 		case store.ActGrant, store.ActUngrant:
 			l.TargetText = s.grantText(c, e.Target)
+		case store.ActGrantClaim:
+			// Detail: who made the code she entered.
+			l.TargetText, l.Note = s.grantText(c, e.Target), ""
+			if e.Detail != "" {
+				l.Note = s.msgs.T(s.lang(c), "audit.claim.code_by", "Name", name(e.Detail))
+			}
+		case store.ActClaimCode:
+			l.Note = groupPhone(e.Detail)
+			if gid, ok := strings.CutPrefix(e.Target, "grant:"); ok {
+				l.TargetText = s.grantText(c, gid)
+			} else {
+				l.TargetText = s.msgs.T(s.lang(c), "audit.claim.team", "Team", strings.TrimPrefix(e.Target, "team:"))
+			}
+		case store.ActAssistedRegister:
+			l.TargetText = name(e.Target)
 		}
 		lines[i] = l
 	}

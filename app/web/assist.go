@@ -211,13 +211,14 @@ func (s *Server) assistRegister(c *fiber.Ctx) error {
 		}
 		return s.assistDone(c, t, first, f)
 	}
-	// What waited for this phone (a team to lead, an official's role) is
-	// given only to a person who set her password herself: a code the
-	// leader has seen must not open an official's powers.
-	if f.Way == assistWayPassword {
-		if err := s.roles.Welcome(c.UserContext(), u); err != nil {
-			return err
-		}
+	// Who helped whom, into which team; its id writes a retry once.
+	// Nothing that waited for this phone (a team to lead, an official's
+	// role) is given here: she takes it up herself, later, with the claim
+	// code the appointer gives her, which the leader beside her never
+	// sees (claims.go).
+	if err := s.store.Audit(c.UserContext(), &store.AuditEntry{ID: "assisted:" + u.ID, At: now, Actor: me.ID,
+		Action: store.ActAssistedRegister, Target: u.ID, Detail: t.ID}); err != nil {
+		return err
 	}
 	s.log.Info("registered with help", slog.String("user", u.ID), slog.String("team", t.ID), slog.String("helper", me.ID))
 	return s.assistDone(c, t, u, f)

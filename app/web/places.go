@@ -393,10 +393,13 @@ func sheetTitle(name string) string {
 	return name
 }
 
-// official is a grant as a page lists it: who, if she has signed up.
+// official is a grant as a page lists it: who holds it, or that it waits
+// for its claim code (and until when the code given out is good).
 type official struct {
 	store.Grant
-	Name string
+	Name     string
+	CodeURL  string     // the page of its claim code, while it waits
+	CodeTill *time.Time // the live code's expiry; nil for none
 }
 
 func (s *Server) officials(c *fiber.Ctx, q store.GrantQuery) ([]official, error) {
@@ -404,11 +407,33 @@ func (s *Server) officials(c *fiber.Ctx, q store.GrantQuery) ([]official, error)
 	if err != nil {
 		return nil, err
 	}
+	var holders, waiting []string
+	for _, g := range gs {
+		holders = append(holders, g.UserID)
+		if g.Waiting() {
+			waiting = append(waiting, store.ClaimOfGrant(g.ID))
+		}
+	}
+	people, err := s.store.UsersByIDs(c.UserContext(), holders)
+	if err != nil {
+		return nil, err
+	}
+	codes, err := s.store.ClaimCodesByID(c.UserContext(), waiting, s.now())
+	if err != nil {
+		return nil, err
+	}
 	out := make([]official, len(gs))
 	for i, g := range gs {
 		out[i] = official{Grant: g}
-		if u, err := s.store.UserByPhone(c.UserContext(), g.Phone); err == nil {
+		if u := people[g.UserID]; u != nil {
 			out[i].Name = u.Name
+		}
+		if g.Waiting() {
+			id := store.ClaimOfGrant(g.ID)
+			out[i].CodeURL = claimCodePath(id)
+			if cc := codes[id]; cc != nil {
+				out[i].CodeTill = &cc.Expires
+			}
 		}
 	}
 	return out, nil
@@ -425,10 +450,11 @@ func (s *Server) appointProvinceOfficial(c *fiber.Ctx) error {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.showProvince(c, p, a, forms.Errors{"phone": msg}, c.FormValue("phone"))
 	}
-	if _, err := s.roles.Appoint(c.UserContext(), a, store.GrantProvince, p.Code, phone); err != nil {
+	g, isNew, err := s.roles.Appoint(c.UserContext(), a, store.GrantProvince, p.Code, phone)
+	if err != nil {
 		return placesError(err)
 	}
-	return c.Redirect("/places/"+p.Code+"?saved=official#officials", fiber.StatusSeeOther)
+	return s.appointed(c, store.ClaimOfGrant(g.ID), isNew && g.Waiting(), "/places/"+p.Code+"?saved=official#officials")
 }
 
 // appointCommuneOfficial: a province official (or an admin) names a
@@ -443,10 +469,11 @@ func (s *Server) appointCommuneOfficial(c *fiber.Ctx) error {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.showCommune(c, cm, a, teamForm{Code: certcode.Short(6)}, forms.Errors{"phone": msg}, c.FormValue("phone"))
 	}
-	if _, err := s.roles.Appoint(c.UserContext(), a, store.GrantCommune, cm.Code, phone); err != nil {
+	g, isNew, err := s.roles.Appoint(c.UserContext(), a, store.GrantCommune, cm.Code, phone)
+	if err != nil {
 		return placesError(err)
 	}
-	return c.Redirect("/places/"+cm.Province.Code+"/"+cm.Code+"?saved=official#officials", fiber.StatusSeeOther)
+	return s.appointed(c, store.ClaimOfGrant(g.ID), isNew && g.Waiting(), "/places/"+cm.Province.Code+"/"+cm.Code+"?saved=official#officials")
 }
 
 // removeOfficial ends a grant and goes back to the page it was listed on.
@@ -521,12 +548,12 @@ func (s *Server) createCommuneTeam(c *fiber.Ctx) error {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.showCommune(c, cm, a, f, errs, "")
 	}
-	t, err := s.roles.CreateTeam(c.UserContext(), a, places.TeamForm{Code: f.Code, Name: f.Name, Commune: cm.Code, LeaderPhone: phone}, func() string { return certcode.Short(6) })
+	t, waits, err := s.roles.CreateTeam(c.UserContext(), a, places.TeamForm{Code: f.Code, Name: f.Name, Commune: cm.Code, LeaderPhone: phone}, func() string { return certcode.Short(6) })
 	if err != nil {
 		return placesError(err)
 	}
 	s.figures.forget(cm.Province.Code)
-	return c.Redirect("/places/"+cm.Province.Code+"/"+cm.Code+"?saved="+t.ID+"#teams", fiber.StatusSeeOther)
+	return s.appointed(c, store.ClaimOfTeam(t.ID), waits, "/places/"+cm.Province.Code+"/"+cm.Code+"?saved="+t.ID+"#teams")
 }
 
 // appointCommuneLeader: a commune official appoints or replaces a team's
@@ -548,9 +575,10 @@ func (s *Server) appointCommuneLeader(c *fiber.Ctx) error {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.showCommune(c, cm, a, teamForm{Code: certcode.Short(6)}, forms.Errors{"leader-" + t.ID: msg}, "")
 	}
-	if err := s.roles.AppointLeader(c.UserContext(), a, t, phone); err != nil {
+	waits, err := s.roles.AppointLeader(c.UserContext(), a, t, phone)
+	if err != nil {
 		return placesError(err)
 	}
 	s.figures.forget(cm.Province.Code)
-	return c.Redirect("/places/"+cm.Province.Code+"/"+cm.Code+"?saved="+t.ID+"#team-"+t.ID, fiber.StatusSeeOther)
+	return s.appointed(c, store.ClaimOfTeam(t.ID), waits, "/places/"+cm.Province.Code+"/"+cm.Code+"?saved="+t.ID+"#team-"+t.ID)
 }

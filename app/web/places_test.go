@@ -43,13 +43,16 @@ func TestOfficialsSeeAndRunOnlyTheirPlace(t *testing.T) {
 	admin := rig.Admin(t)
 	learner := rig.Register(t, "Người Học", "0911000001", inCommune("10507"))
 
-	// The admin appoints a province official who has no account yet.
-	mustStatus(t, "appoint province official", admin.Post("/places/31/officials", url.Values{"phone": {"0922 000 001"}}), http.StatusSeeOther)
-	mustContain(t, "waiting official", admin.Get("/places/31").Body, "Chưa đăng ký tài khoản", "0922 000 001")
+	// The admin appoints a province official who has no account yet,
+	// and is shown the code to give her.
+	appointed := admin.Post("/places/31/officials", url.Values{"phone": {"0922 000 001"}})
+	mustStatus(t, "appoint province official", appointed, http.StatusSeeOther)
+	provinceCode := testrig.ShownClaimCode(t, admin, appointed.Location)
+	mustContain(t, "waiting official", admin.Get("/places/31").Body, "Chờ nhận nhiệm vụ bằng mã", "0922 000 001")
 	// Only an admin appoints province officials.
 	mustStatus(t, "learner appoints", learner.Post("/places/31/officials", url.Values{"phone": {"0911000009"}}), http.StatusForbidden)
-	// Her role waits for her phone and applies when she signs up.
-	province := rig.Register(t, "Cán Bộ Tỉnh", "0922000001", inCommune("10525"))
+	// Her role waits for her code and applies when she signs up with it.
+	province := rig.Register(t, "Cán Bộ Tỉnh", "0922000001", url.Values{"province": {"31"}, "commune": {"x"}, "commune_code": {"10525"}, "claim": {provinceCode}})
 	if r := province.Get("/places"); r.Status != http.StatusFound || r.Location != "/places/31" {
 		t.Fatalf("a province official's places: %d %q", r.Status, r.Location)
 	}
@@ -89,18 +92,20 @@ func TestOfficialsSeeAndRunOnlyTheirPlace(t *testing.T) {
 	if got[0] != http.StatusSeeOther || got[1] != http.StatusSeeOther {
 		t.Fatalf("create a team twice: %v", got)
 	}
+	var leaderCode string
 	teams, err := rig.P.Store.TeamsIn(context.Background(), "10507", store.Page{})
 	if err != nil || len(teams) != 1 || teams[0].LeaderPhone != "0944000001" || teams[0].LeaderID != "" {
 		t.Fatalf("teams of Thành Đông: %+v %v", teams, err)
 	}
 	team := teams[0].ID
-	mustContain(t, "team awaiting its leader", commune.Get("/places/31/10507").Body, "Chờ đăng ký (0944 000 001)")
+	leaderCode = testrig.ShownClaimCode(t, commune, "/appointments/team:"+team+"/code")
+	mustContain(t, "team awaiting its leader", commune.Get("/places/31/10507").Body, "Chờ nhận nhiệm vụ bằng mã (0944 000 001)")
 	mustStatus(t, "another commune official makes a team here", other.Post("/places/31/10507/teams", form), http.StatusForbidden)
 	mustStatus(t, "the province official makes a team", province.Post("/places/31/10507/teams", form), http.StatusForbidden)
 	mustStatus(t, "another commune official appoints a leader here", other.Post("/places/31/10507/teams/"+team+"/leader", url.Values{"leader": {"0911000001"}}), http.StatusForbidden)
 
 	// The leader signs up and leads it.
-	leader := rig.Register(t, "Tổ Trưởng", "0944000001", inCommune("10507"))
+	leader := rig.Register(t, "Tổ Trưởng", "0944000001", url.Values{"province": {"31"}, "commune": {"x"}, "commune_code": {"10507"}, "claim": {leaderCode}})
 	mustStatus(t, "the leader's team", leader.Get("/teams/"+team), http.StatusOK)
 	mustStatus(t, "a learner and the team", learner.Get("/teams/"+team), http.StatusForbidden)
 	mustStatus(t, "learner places", learner.Get("/places"), http.StatusForbidden)
@@ -171,11 +176,12 @@ func TestOfficialsSeeAndRunOnlyTheirPlace(t *testing.T) {
 	for _, e := range log {
 		n[e.Action]++
 	}
-	// Leader entries: appointed by phone, taken up at sign-up, replaced.
-	// The province official took up her role at sign-up too.
+	// Leader entries: appointed by phone, taken up with the code at
+	// sign-up, replaced. The province official took up her role with her
+	// code too; a code was made for each of the two.
 	if n[store.ActGrant] != 3 || n[store.ActUngrant] != 1 || n[store.ActTeamLeader] != 3 || n[store.ActTeamCreate] != 1 ||
-		n[store.ActGrantClaim] != 1 || n[store.ActHouseholds] != 1 {
-		t.Errorf("audit counts %v: want 3 appointments, 1 removal, 3 leader entries, 1 team, 1 role taken up, 1 household count", n)
+		n[store.ActGrantClaim] != 1 || n[store.ActHouseholds] != 1 || n[store.ActClaimCode] != 2 {
+		t.Errorf("audit counts %v: want 3 appointments, 1 removal, 3 leader entries, 1 team, 1 role taken up, 1 household count, 2 codes", n)
 	}
 }
 

@@ -68,6 +68,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/account", needUser, s.account)
 	app.Get("/account/data.json", needUser, s.myData)
 	app.Post("/account/password", needUser, s.changePassword)
+	app.Post("/account/claim", needUser, s.claimOnAccount)
 	app.Post("/account/leave-team", needUser, s.leaveTeam)
 	app.Post("/account/delete", needUser, s.deleteAccount)
 
@@ -111,6 +112,8 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/ranking", s.rankingPage)
 	app.Get("/places", needUser, s.myPlaces)
 	app.Post("/places/officials/remove", needUser, s.removeOfficial)
+	app.Get("/appointments/:id/code", needUser, s.claimCodePage)
+	app.Post("/appointments/:id/code", needUser, s.makeClaimCode)
 	app.Get("/places/:province", needUser, s.provincePage)
 	app.Get("/places/:province/communes.xlsx", needUser, s.provinceSheet("xlsx"))
 	app.Get("/places/:province/communes.csv", needUser, s.provinceSheet("csv"))

@@ -338,7 +338,7 @@ func (s *Store) AddSigningKey(ctx context.Context, k *store.SigningKey) error {
 // Sweep removes what has expired by now. MongoDB's TTL indexes do the
 // same in the background; FerretDB has none, and relies on this.
 func (s *Store) Sweep(ctx context.Context, now time.Time) error {
-	for _, c := range []*mongo.Collection{s.sessions(), s.ratelimit(), s.resets(), s.decisions()} {
+	for _, c := range []*mongo.Collection{s.sessions(), s.ratelimit(), s.resets(), s.claimCodes(), s.decisions()} {
 		if _, err := c.DeleteMany(ctx, bson.M{"expires": bson.M{"$lt": now}}); err != nil {
 			return fmt.Errorf("sweep %s: %w", c.Name(), err)
 		}

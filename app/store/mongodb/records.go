@@ -27,6 +27,7 @@ var kindCollections = map[string]string{
 	store.KindVerification: "verifications",
 	store.KindAudit:        "audit",
 	store.KindReset:        "resets",
+	store.KindClaimCode:    "claim_codes",
 	store.KindSigningKey:   "signing_keys",
 }
 
@@ -63,6 +64,8 @@ func (s *Store) Dump(ctx context.Context, fn func(store.Record) error) error {
 			err = dumpKind[store.AuditEntry](ctx, s, kind, fn, nil)
 		case store.KindReset:
 			err = dumpKind[store.Reset](ctx, s, kind, fn, nil)
+		case store.KindClaimCode:
+			err = dumpKind(ctx, s, kind, fn, func(c *store.ClaimCode) { c.Expires, c.Made = c.Expires.UTC(), c.Made.UTC() })
 		case store.KindSigningKey:
 			err = dumpKind[store.SigningKey](ctx, s, kind, fn, nil)
 		case store.KindSetupToken:

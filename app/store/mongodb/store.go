@@ -51,6 +51,7 @@ var collectionIndexes = map[string][]mongo.IndexModel{
 	"verifications": verificationsIndexes,
 	"audit":         auditIndexes,
 	"resets":        resetsIndexes,
+	"claim_codes":   claimCodesIndexes,
 	"ratelimit":     ratelimitIndexes,
 	"decisions":     decisionsIndexes,
 }
@@ -76,6 +77,10 @@ func Open(ctx context.Context, uri, database string) (*Store, error) {
 		return nil, err
 	}
 	if err := s.ensureIndexes(ctx); err != nil {
+		_ = client.Disconnect(ctx)
+		return nil, err
+	}
+	if err := s.holdLegacyGrants(ctx); err != nil {
 		_ = client.Disconnect(ctx)
 		return nil, err
 	}

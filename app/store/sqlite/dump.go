@@ -64,6 +64,9 @@ func (s *Store) Dump(ctx context.Context, fn func(store.Record) error) error {
 			return dumpKind(ctx, q, store.KindReset, "SELECT "+resetCols+" FROM resets ORDER BY rowid", scanReset, fn)
 		},
 		func() error {
+			return dumpKind(ctx, q, store.KindClaimCode, "SELECT "+claimCodeCols+" FROM claim_codes ORDER BY rowid", scanClaimCode, fn)
+		},
+		func() error {
 			return dumpKind(ctx, q, store.KindSigningKey, "SELECT seq, public, sealed, created FROM signing_keys ORDER BY seq", scanKey, fn)
 		},
 		func() error {
@@ -247,6 +250,8 @@ func loadArgs(r store.Record) (string, []any, error) {
 		return insertAudit, []any{v.ID, ms(v.At), v.Actor, v.Action, v.Target, v.Detail}, nil
 	case *store.Reset:
 		return insertReset, []any{v.UserID, v.Hash, ms(v.Expires), v.Failures, v.By}, nil
+	case *store.ClaimCode:
+		return insertClaimCode, claimCodeArgs(v), nil
 	case *store.SigningKey:
 		return insertKey, []any{v.Seq, v.Public, v.Sealed, ms(v.Created)}, nil
 	case *store.SetupTokenRecord:

@@ -307,7 +307,10 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) error {
 				return err
 			}
 		}
-		_, err := tx.exec(ctx, "sweep resets", "DELETE FROM resets WHERE expires < ?", t)
+		if _, err := tx.exec(ctx, "sweep resets", "DELETE FROM resets WHERE expires < ?", t); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, "sweep claim codes", "DELETE FROM claim_codes WHERE expires < ?", t)
 		return err
 	})
 }

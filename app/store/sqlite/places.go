@@ -106,21 +106,21 @@ func (s *Store) SetUserHousehold(ctx context.Context, teamID, userID, householdI
 
 // Officials
 
-const grantCols = "id, role, place, province, phone, made_by, at"
+const grantCols = "id, role, place, province, phone, made_by, at, user_id"
 
 func scanGrant(sc scanner, g *store.Grant) error {
 	var at int64
-	if err := sc.Scan(&g.ID, &g.Role, &g.Place, &g.Province, &g.Phone, &g.By, &at); err != nil {
+	if err := sc.Scan(&g.ID, &g.Role, &g.Place, &g.Province, &g.Phone, &g.By, &at, &g.UserID); err != nil {
 		return err
 	}
 	g.At = fromMS(at)
 	return nil
 }
 
-const insertGrant = "INSERT INTO grants (" + grantCols + ") VALUES (?,?,?,?,?,?,?)"
+const insertGrant = "INSERT INTO grants (" + grantCols + ") VALUES (?,?,?,?,?,?,?,?)"
 
 func grantArgs(g *store.Grant) []any {
-	return []any{g.ID, g.Role, g.Place, g.Province, g.Phone, g.By, ms(g.At)}
+	return []any{g.ID, g.Role, g.Place, g.Province, g.Phone, g.By, ms(g.At), g.UserID}
 }
 
 func (s *Store) PutGrant(ctx context.Context, g *store.Grant) (bool, error) {

@@ -49,6 +49,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Households", testHouseholds},
 		{"HouseholdDeletedWhileJoined", testHouseholdDeletedWhileJoined},
 		{"Grants", testGrants},
+		{"GrantsTakenUp", testClaimGrant},
+		{"TeamTakenUp", testClaimTeam},
+		{"ClaimCodes", testClaimCodes},
 		{"ScanPeople", testScanPeople},
 		{"ScanCertificates", testScanCertificates},
 		{"SnapshotWrittenOnce", testSnapshots},
@@ -745,8 +748,12 @@ func fill(t *testing.T, s store.Store) {
 	must(t, s.CreateHousehold(ctx, &store.Household{ID: "h1", TeamID: "T1", Label: "Hộ ông Ba", Created: t0}))
 	must(t, s.SetUserHousehold(ctx, "T1", u.ID, "h1"))
 	_, err := s.PutGrant(ctx, &store.Grant{ID: store.GrantID(store.GrantCommune, "00004", "0912345679"), Role: store.GrantCommune,
-		Place: "00004", Province: "01", Phone: "0912345679", By: u.ID, At: t0})
+		Place: "00004", Province: "01", Phone: "0912345679", By: u.ID, At: t0, UserID: v.ID})
 	must(t, err)
+	_, err = s.PutGrant(ctx, &store.Grant{ID: store.GrantID(store.GrantProvince, "01", "0912345671"), Role: store.GrantProvince,
+		Place: "01", Province: "01", Phone: "0912345671", By: u.ID, At: t0})
+	must(t, err)
+	must(t, s.SetClaimCode(ctx, &store.ClaimCode{ID: store.ClaimOfTeam("T2"), Phone: "0912345670", Hash: "ch", Expires: t0.Add(14 * 24 * time.Hour), By: u.ID, Made: t0}))
 	_, err = s.PutSnapshot(ctx, &store.Snapshot{ID: "2026-Q3/01", Body: []byte(`{"people":2}`), At: t0})
 	must(t, err)
 	must(t, s.CreateSession(ctx, &store.Session{ID: "s1", UserID: u.ID, Created: t0, Expires: t0.Add(24 * time.Hour)}))
