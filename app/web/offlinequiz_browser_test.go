@@ -301,6 +301,10 @@ func TestOfflineQuizBrowser(t *testing.T) {
 	}
 }
 
+// answersWaiting is whether the phone holds answers submitted and not
+// yet sent.
+var answersWaiting = `Object.keys(localStorage).some(k => k.indexOf('kns-quiz:') === 0 && JSON.parse(localStorage.getItem(k)).pending)`
+
 // outboxCount is how many answers the service worker holds to send.
 var outboxCount = `new Promise(ok => {
 	const o = indexedDB.open('kns', 1);
@@ -362,7 +366,7 @@ func TestOfflineQuizBackgroundSync(t *testing.T) {
 	var pendingOnPage bool
 	if err := chromedp.Do(ctx,
 		into(chromedp.Evaluate[int](outboxCount, chromedp.EvalAwaitPromise), &held),
-		into(chromedp.Evaluate[bool](`Object.keys(localStorage).some(k => k.indexOf('kns-quiz:') === 0 && JSON.parse(localStorage.getItem(k)).pending)`), &pendingOnPage),
+		into(chromedp.Evaluate[bool](answersWaiting), &pendingOnPage),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -400,5 +404,109 @@ func TestOfflineQuizBackgroundSync(t *testing.T) {
 	}
 	if got := leaderSees(t, leader, team, "Vũ Văn Lâm", co.Title.In("vi")); !strings.HasPrefix(got, "Đạt (") {
 		t.Fatalf("the leader's download shows %q", got)
+	}
+}
+
+// TestOfflineQuizWaitsForItsOwner: on a shared phone, answers given
+// offline are sent only under the account that gave them. Her session
+// ends before the phone is back online; the signed-out pages say that
+// answers wait, another resident's account sends nothing, and the answers
+// go when she signs in again, with the form token of her new session.
+func TestOfflineQuizWaitsForItsOwner(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	rig := testrig.Start(t)
+	base := rig.URL
+	admin := rig.Admin(t)
+	rig.Register(t, "Đinh Thị Hoa", "0912000777", nil)
+	team := rig.Team(t, admin, "Tổ CNSCĐ tổ dân phố 3", "0912000777")
+	ctx := browser(t)
+	// The pages, not a worker, send here.
+	if _, err := chromedp.CallBrowser(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+		Permission: &cdpbrowser.PermissionDescriptor{Name: "background-sync"}, Setting: cdpbrowser.PermissionSettingDenied, Origin: base}); err != nil {
+		t.Fatal(err)
+	}
+	const course = "tim-kiem-tin-gia"
+	co := rig.P.Courses.Get(course)
+	signUpInTeam(t, ctx, base, team, "Lê Thị Thu", "0912 333 222")
+	var loc, text string
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/courses/"+course+"/quiz"),
+		chromedp.WaitVisible(chromedp.CSS(`form.quiz`)),
+		into(chromedp.Location(), &loc),
+	); err != nil {
+		t.Fatalf("open the quiz: %v", err)
+	}
+	path := loc[strings.Index(loc, "/courses/"):]
+	steps := append([]chromedp.Action[chromedp.Void]{offline(true)}, rightAnswers(co, attemptOf(t, rig, path))...)
+	steps = append(steps,
+		chromedp.Click(chromedp.CSS(`form.quiz > button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#offline-note.pending`)),
+		chromedp.Navigate("about:blank"),
+		// Her session ends meanwhile (it expired, or she changed her
+		// password on another phone).
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, network.ClearBrowserCookies, cdp.Empty{})
+			return err
+		}),
+		offline(false),
+		chromedp.Navigate(base+"/?lang=vi"),
+		chromedp.WaitVisible(chromedp.CSS(`#quiz-waiting`)),
+		shot("offline-8-waiting"),
+		into(chromedp.Text(chromedp.CSS(`#quiz-waiting`)), &text),
+	)
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("submit offline, then signed out: %v", err)
+	}
+	if !strings.Contains(text, "đang chờ gửi") {
+		t.Fatalf("signed out, the page says %q", text)
+	}
+	// Someone else uses the phone: nothing of hers is sent or graded
+	// under his account, and her answers stay on the phone.
+	other := "0912 111 000"
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/register?lang=vi"),
+		chromedp.SendKeys(chromedp.CSS("#name"), "Lê Văn Nam"),
+		chromedp.SendKeys(chromedp.CSS("#phone"), other),
+		chromedp.SetValue(chromedp.CSS("#province"), "1"),
+		chromedp.SendKeys(chromedp.CSS("#commune"), "ba dinh"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "mat-khau-456"),
+		chromedp.Click(chromedp.CSS(`input[name=consent]`)),
+		chromedp.Click(chromedp.CSS(`form.form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)),
+		chromedp.Navigate(base+"/courses/"+course),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)),
+	); err != nil {
+		t.Fatalf("another resident: %v", err)
+	}
+	time.Sleep(2 * time.Second)
+	var still bool
+	if err := chromedp.Do(ctx, into(chromedp.Evaluate[bool](answersWaiting), &still)); err != nil {
+		t.Fatal(err)
+	}
+	if attemptOf(t, rig, path).Submitted || !still {
+		t.Fatalf("under another resident's account: her attempt graded %v, her answers kept %v", attemptOf(t, rig, path).Submitted, still)
+	}
+	// He signs out; she signs in, and her answers go.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/login"]`)),
+		chromedp.Navigate(base+"/login?lang=vi"),
+		chromedp.SendKeys(chromedp.CSS("#phone"), "0912333222"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "mat-khau-123"),
+		chromedp.Click(chromedp.CSS(`form.form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#quiz-sync:not([hidden])`)),
+		shot("offline-9-sent-after-sign-in"),
+		into(chromedp.Text(chromedp.CSS(`#quiz-sync`)), &text),
+	); err != nil {
+		t.Fatalf("she signs in: %v", err)
+	}
+	a := attemptOf(t, rig, path)
+	if !a.Submitted || !a.Passed || !strings.Contains(text, "đã được gửi và chấm điểm") {
+		t.Fatalf("after she signed in: submitted %v, passed %v, the page says %q", a.Submitted, a.Passed, text)
+	}
+	if n := validCerts(t, rig, "0912333222", course); n != 1 {
+		t.Fatalf("%d certificates", n)
 	}
 }
