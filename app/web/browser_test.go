@@ -67,16 +67,26 @@ func newTab(t *testing.T, ctx context.Context) (context.Context, context.CancelF
 // shot saves a screenshot when KNS_SCREENSHOTS names a folder, for people
 // to look at; the test asserts on the page's text, not on pixels.
 func shot(name string) chromedp.Action[chromedp.Void] {
+	return saveShot(name+".jpg", chromedp.FullScreenshot(80))
+}
+
+// screenShot is shot of what the phone's screen shows, where the page is
+// scrolled to.
+func screenShot(name string) chromedp.Action[chromedp.Void] {
+	return saveShot(name+".png", chromedp.CaptureScreenshot())
+}
+
+func saveShot(name string, take chromedp.Action[[]byte]) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		dir := os.Getenv("KNS_SCREENSHOTS")
 		if dir == "" {
 			return nil
 		}
-		buf, err := chromedp.FullScreenshot(80)(ctx, t)
+		buf, err := take(ctx, t)
 		if err != nil {
 			return err
 		}
-		return os.WriteFile(filepath.Join(dir, name+".jpg"), buf, 0o644)
+		return os.WriteFile(filepath.Join(dir, name), buf, 0o644)
 	})
 }
 

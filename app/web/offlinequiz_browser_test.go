@@ -195,6 +195,7 @@ func TestOfflineQuizBrowser(t *testing.T) {
 	}
 	var loc string
 	var checked int
+	var inView bool
 	all := append(answer,
 		// A reload, offline, keeps what was answered.
 		chromedp.Reload(),
@@ -202,7 +203,9 @@ func TestOfflineQuizBrowser(t *testing.T) {
 		into(chromedp.Evaluate[int](answeredCount), &checked),
 		chromedp.Click(chromedp.CSS(`form.quiz > button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#offline-note.pending`)),
-		shot("offline-3-submitted"),
+		chromedp.Sleep(500*time.Millisecond), // the note scrolls into view
+		screenShot("offline-3-submitted"),
+		into(chromedp.Evaluate[bool](`(() => { const r = document.getElementById('offline-note').getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; })()`), &inView),
 		into(chromedp.Text(chromedp.CSS(`#offline-note`)), &text),
 		into(chromedp.Location(), &loc),
 	)
@@ -211,6 +214,9 @@ func TestOfflineQuizBrowser(t *testing.T) {
 	}
 	if checked != len(answer)-1 {
 		t.Errorf("after a reload %d answers remain of %d", checked, len(answer)-1)
+	}
+	if !inView {
+		t.Error("after Nộp bài at the foot of the quiz, the note is out of sight")
 	}
 	pending := "Bạn đang không có mạng. Bài làm đã được lưu trên điện thoại và sẽ tự gửi khi có mạng trở lại. Đừng xóa dữ liệu trình duyệt."
 	if text != pending {

@@ -201,12 +201,15 @@
   var form = document.querySelector('form.quiz[data-attempt]');
   var note = document.getElementById('offline-note');
   var id = form && form.getAttribute('data-attempt');
-  function say(which) {
+  function say(which, seen) {
     if (!note) return;
     if (!which) { note.hidden = true; return; }
     note.textContent = note.getAttribute('data-' + which);
     note.className = 'notice offline-note ' + which;
     note.hidden = false;
+    // Told after a tap on "Nộp bài", at the foot of a long page: bring
+    // the note to where she is looking.
+    if (seen && note.scrollIntoView) note.scrollIntoView({ block: 'center' });
   }
   function fields() {
     var out = [];
@@ -313,10 +316,10 @@
       e.preventDefault();
       var s = answered(true);
       if (!navigator.onLine) {
-        if (unanswered().length) { say('missing'); return; }
+        if (unanswered().length) { say('missing', true); return; }
         put(id, s);
         outbox(id, s);
-        say('pending');
+        say('pending', true);
         return;
       }
       put(id, s);
@@ -325,7 +328,7 @@
       send(id, s).then(function (res) {
         busy = false;
         // The connection went at the moment of sending.
-        if (!res) { outbox(id, s); say('pending'); return; }
+        if (!res) { outbox(id, s); say('pending', true); return; }
         if (res.msg) { location.replace(res.url); return; }
         form.submit(); // the server shows what is missing
       });
