@@ -174,12 +174,19 @@ func TestOfflineQuizBrowser(t *testing.T) {
 		t.Fatalf("go offline: %v", err)
 	}
 	var onLine bool
+	var lessonNote, lessonAt string
 	answer := rightAnswers(co, a)
 	steps := []chromedp.Action[chromedp.Void]{
 		into(chromedp.Evaluate[bool](`navigator.onLine`), &onLine),
 		chromedp.Navigate(base + "/courses/" + course + "/lessons/" + co.Lessons[1].ID),
 		chromedp.WaitVisible(chromedp.CSS(`article.lesson h1`)),
 		shot("offline-1-lesson"),
+		// "Đã hiểu": the phone notes it and the next lesson opens.
+		chromedp.Click(chromedp.CSS(`form.lesson-done button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#quiz-sync.pending`)),
+		screenShot("offline-1b-lesson-kept"),
+		into(chromedp.Text(chromedp.CSS(`#quiz-sync`)), &lessonNote),
+		into(chromedp.Location(), &lessonAt),
 		chromedp.Navigate(base + "/courses/" + course),
 		chromedp.WaitVisible(chromedp.CSS(`a[href="/courses/` + course + `/quiz"]`)),
 		chromedp.Click(chromedp.CSS(`a[href="/courses/` + course + `/quiz"]`)),
@@ -192,6 +199,9 @@ func TestOfflineQuizBrowser(t *testing.T) {
 	}
 	if onLine || !strings.Contains(text, "Bạn đang không có mạng. Bạn vẫn làm bài được") {
 		t.Fatalf("offline (navigator.onLine %v) the quiz says %q", onLine, text)
+	}
+	if !strings.HasSuffix(lessonAt, "/lessons/"+co.Lessons[2].ID) || !strings.Contains(lessonNote, "học xong bài vừa rồi") {
+		t.Fatalf("after Đã hiểu offline: at %q, the page says %q", lessonAt, lessonNote)
 	}
 	var loc string
 	var checked int
@@ -301,6 +311,10 @@ func TestOfflineQuizBrowser(t *testing.T) {
 	}
 	if n := validCerts(t, rig, "0912555666", course); n != 1 {
 		t.Fatalf("%d certificates", n)
+	}
+	prog, err := rig.P.Store.ProgressOf(context.Background(), userID(t, rig, "0912555666"))
+	if err != nil || prog[course] == nil || !slices.Contains(prog[course].Lessons, co.Lessons[1].ID) {
+		t.Fatalf("the lesson marked read offline was not recorded: %+v, %v", prog[course], err)
 	}
 	if got := leaderSees(t, leader, team, "Hoàng Thị Mai", co.Title.In("vi")); !strings.HasPrefix(got, "Đạt (") {
 		t.Fatalf("the leader's download shows %q for the course passed offline", got)

@@ -193,7 +193,7 @@
     });
   }
   function outbox(aid, s) {
-    worker({ kns: 'quiz-put', id: aid, action: s.action, fields: s.fields }).then(function (heard) {
+    worker({ kns: 'quiz-put', id: aid, action: s.action, fields: s.fields, lesson: !!s.lesson }).then(function (heard) {
       if (heard) return navigator.serviceWorker.ready.then(function (r) { if (r.sync) return r.sync.register('kns-quiz'); });
     }).catch(function () {});
   }
@@ -211,9 +211,9 @@
     // the note to where she is looking.
     if (seen && note.scrollIntoView) note.scrollIntoView({ block: 'center' });
   }
-  function fields() {
+  function fields(f) {
     var out = [];
-    new FormData(form).forEach(function (v, k) { out.push([k, String(v)]); });
+    new FormData(f || form).forEach(function (v, k) { out.push([k, String(v)]); });
     return out;
   }
   function unanswered() {
@@ -233,6 +233,11 @@
     s.fields.forEach(function (kv) { body.append(kv[0], kv[0] === '_csrf' && tok ? tok.value : kv[1]); });
     return fetch(s.action, { method: 'POST', body: body, credentials: 'same-origin' }).then(function (r) {
       var at = new URL(r.url).pathname;
+      if (s.lesson) {
+        // Noted, or a lesson no longer in the course: nothing to resend.
+        if (r.ok || r.status === 404) { settled(aid); return { url: at, msg: null }; }
+        return null;
+      }
       if (r.ok && at === s.action) { settled(aid); return { url: s.action, msg: 'sent' }; }
       if (r.status === 410) { settled(aid); return { url: s.action, msg: 'expired' }; }
       if (r.status === 422) { s.pending = false; put(aid, s); worker({ kns: 'quiz-drop', id: aid }); return { url: s.action, msg: null }; }
@@ -252,7 +257,7 @@
     });
     // Signed out, say that answers wait on this phone for their owner.
     var waiting = document.getElementById('quiz-waiting');
-    if (waiting) waiting.hidden = !kept().some(function (aid) { var s = get(aid); return s && s.pending; });
+    if (waiting) waiting.hidden = !kept().some(function (aid) { var s = get(aid); return s && s.pending && !s.lesson; });
     if (!me || !ids.length || !navigator.onLine) return;
     busy = true;
     if (form && ids.indexOf(id) >= 0) say('sending');
@@ -280,6 +285,26 @@
   window.addEventListener('pagehide', function () { leaving = true; });
   window.addEventListener('online', function () { setTimeout(function () { if (!leaving && navigator.onLine) sync(); }, 1500); });
   setInterval(sync, 30000);
+  // "Đã hiểu" on a lesson read offline: the phone notes it and moves on
+  // to the next lesson (kept by the service worker); the note is sent
+  // with the answers. Marking a lesson twice is harmless.
+  var done = document.querySelector('form.lesson-done');
+  if (done) done.addEventListener('submit', function (e) {
+    if (navigator.onLine) return;
+    e.preventDefault();
+    var action = done.getAttribute('action');
+    var s = { action: action, fields: fields(done), pending: true, user: me, at: Date.now(), lesson: true };
+    put('lesson:' + action, s);
+    outbox('lesson:' + action, s);
+    try { sessionStorage.setItem('kns-lesson-kept', '1'); } catch (err) {}
+    location.href = done.getAttribute('data-next');
+  });
+  try {
+    if (bar && sessionStorage.getItem('kns-lesson-kept')) {
+      sessionStorage.removeItem('kns-lesson-kept');
+      if (!navigator.onLine) { bar.textContent = bar.getAttribute('data-lesson'); bar.className = 'notice offline-note pending quiz-sync'; bar.hidden = false; }
+    }
+  } catch (err) {}
   // A graded attempt's page: nothing of it is left to keep.
   var graded = document.querySelector('[data-graded]');
   if (graded && get(graded.getAttribute('data-graded'))) settled(graded.getAttribute('data-graded'));

@@ -45,7 +45,8 @@ self.addEventListener('fetch', function (e) {
     }));
   }
 });
-// Background Sync: quiz answers submitted without a connection are sent
+// Background Sync: quiz answers submitted without a connection (and
+// lessons marked read) are sent
 // when the browser has the network again, even with no page of ours open.
 // app.js gives this worker a copy of them (a worker cannot read
 // localStorage) and keeps its own; the server grades an attempt once, so
@@ -70,7 +71,7 @@ self.addEventListener('message', function (e) {
   var m = e.data || {};
   var heard = function () { if (e.ports && e.ports[0]) e.ports[0].postMessage(true); };
   var job = null;
-  if (m.kns === 'quiz-put') job = outbox('readwrite', function (s) { return s.put({ id: m.id, action: m.action, fields: m.fields }); });
+  if (m.kns === 'quiz-put') job = outbox('readwrite', function (s) { return s.put({ id: m.id, action: m.action, fields: m.fields, lesson: !!m.lesson }); });
   if (m.kns === 'quiz-drop') job = outbox('readwrite', function (s) { return s.delete(m.id); });
   if (job) e.waitUntil(job.then(heard, function () {}));
 });
@@ -83,7 +84,8 @@ self.addEventListener('sync', function (e) {
       // A failed fetch (still no network) rejects, and the browser tries
       // again later.
       return fetch(q.action, { method: 'POST', body: body, credentials: 'same-origin' }).then(function (r) {
-        if ((r.ok && new URL(r.url).pathname === q.action) || r.status === 410 || r.status === 422) {
+        var decided = q.lesson ? r.ok || r.status === 404 : (r.ok && new URL(r.url).pathname === q.action) || r.status === 410 || r.status === 422;
+        if (decided) {
           return outbox('readwrite', function (s) { return s.delete(q.id); });
         }
         // Signed out, or another account signed in since: the page sends
