@@ -23,7 +23,14 @@ import (
 // offline cuts the tab (and the service worker controlling it) off the
 // network through the DevTools protocol, or gives the network back;
 // navigator.onLine follows, with its offline and online events.
-func offline(off bool) chromedp.Action[chromedp.Void] {
+func offline(off bool) chromedp.Action[chromedp.Void] { return emulate(off, off) }
+
+// dropped cuts the requests while navigator.onLine stays true: a
+// connection that dies without the phone noticing (3G with no signal
+// behind it, a captive Wi-Fi).
+func dropped() chromedp.Action[chromedp.Void] { return emulate(true, false) }
+
+func emulate(noRequests, offLine bool) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
 			return err
@@ -31,11 +38,11 @@ func offline(off bool) chromedp.Action[chromedp.Void] {
 		sw := true
 		if _, err := cdp.Call(ctx, t, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
 			EmulateOfflineServiceWorker: &sw,
-			MatchedNetworkConditions:    []*network.Conditions{{Offline: off, DownloadThroughput: -1, UploadThroughput: -1}},
+			MatchedNetworkConditions:    []*network.Conditions{{Offline: noRequests, DownloadThroughput: -1, UploadThroughput: -1}},
 		}); err != nil {
 			return err
 		}
-		_, err := cdp.Call(ctx, t, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: off, DownloadThroughput: -1, UploadThroughput: -1})
+		_, err := cdp.Call(ctx, t, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: offLine, DownloadThroughput: -1, UploadThroughput: -1})
 		return err
 	})
 }
@@ -528,5 +535,66 @@ func TestOfflineQuizWaitsForItsOwner(t *testing.T) {
 	}
 	if n := validCerts(t, rig, "0912333222", course); n != 1 {
 		t.Fatalf("%d certificates", n)
+	}
+}
+
+// TestOfflineQuizConnectionDropsAtSubmit: the connection dies as she taps
+// "Nộp bài", with the phone still showing a signal. The answers are kept
+// and she is told so; the next page opened once it is back sends them.
+func TestOfflineQuizConnectionDropsAtSubmit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	rig := testrig.Start(t)
+	base := rig.URL
+	admin := rig.Admin(t)
+	rig.Register(t, "Đinh Thị Hoa", "0912000777", nil)
+	team := rig.Team(t, admin, "Tổ CNSCĐ tổ dân phố 3", "0912000777")
+	ctx := browser(t)
+	if _, err := chromedp.CallBrowser(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+		Permission: &cdpbrowser.PermissionDescriptor{Name: "background-sync"}, Setting: cdpbrowser.PermissionSettingDenied, Origin: base}); err != nil {
+		t.Fatal(err)
+	}
+	const course = "tim-kiem-tin-gia"
+	co := rig.P.Courses.Get(course)
+	signUpInTeam(t, ctx, base, team, "Trần Thị Nga", "0912 666 777")
+	var loc, text string
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/courses/"+course+"/quiz"),
+		chromedp.WaitVisible(chromedp.CSS(`form.quiz`)),
+		into(chromedp.Location(), &loc),
+	); err != nil {
+		t.Fatalf("open the quiz: %v", err)
+	}
+	path := loc[strings.Index(loc, "/courses/"):]
+	var waiting bool
+	steps := append(rightAnswers(co, attemptOf(t, rig, path)),
+		dropped(),
+		chromedp.Click(chromedp.CSS(`form.quiz > button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#offline-note.pending`)),
+		into(chromedp.Text(chromedp.CSS(`#offline-note`)), &text),
+		into(chromedp.Evaluate[bool](answersWaiting), &waiting),
+		into(chromedp.Location(), &loc),
+	)
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("submit as the connection drops: %v", err)
+	}
+	if !waiting || !strings.Contains(text, "Bài làm đã được lưu trên điện thoại") || !strings.HasSuffix(loc, path) {
+		t.Fatalf("at %q the page says %q, answers kept %v", loc, text, waiting)
+	}
+	if attemptOf(t, rig, path).Submitted {
+		t.Fatal("graded with no connection")
+	}
+	// Back: the next page opened sends them.
+	if err := chromedp.Do(ctx,
+		offline(false),
+		chromedp.Navigate(base+"/courses/"+course),
+		chromedp.WaitVisible(chromedp.CSS(`#quiz-sync:not([hidden])`)),
+		into(chromedp.Text(chromedp.CSS(`#quiz-sync`)), &text),
+	); err != nil {
+		t.Fatalf("the next page: %v", err)
+	}
+	if a := attemptOf(t, rig, path); !a.Submitted || !a.Passed || !strings.Contains(text, "đã được gửi và chấm điểm") {
+		t.Fatalf("back online: submitted %v passed %v, the page says %q", a.Submitted, a.Passed, text)
 	}
 }
