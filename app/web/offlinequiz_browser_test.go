@@ -559,6 +559,25 @@ func TestOfflineQuizConnectionDropsAtSubmit(t *testing.T) {
 	co := rig.P.Courses.Get(course)
 	signUpInTeam(t, ctx, base, team, "Trần Thị Nga", "0912 666 777")
 	var loc, text string
+	// The last lesson, "Đã hiểu" as the connection dies: the course page
+	// (kept when she opened it) opens with the note that it waits.
+	last := co.Lessons[len(co.Lessons)-1].ID
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/courses/"+course),
+		chromedp.Navigate(base+"/courses/"+course+"/lessons/"+last),
+		chromedp.WaitVisible(chromedp.CSS(`form.lesson-done`)),
+		dropped(),
+		chromedp.Click(chromedp.CSS(`form.lesson-done button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#quiz-sync.pending`)),
+		into(chromedp.Text(chromedp.CSS(`#quiz-sync`)), &text),
+		into(chromedp.Location(), &loc),
+		offline(false),
+	); err != nil {
+		t.Fatalf("a lesson as the connection drops: %v", err)
+	}
+	if !strings.HasSuffix(loc, "/courses/"+course+"#quiz") || !strings.Contains(text, "học xong bài vừa rồi") {
+		t.Fatalf("after Đã hiểu with a dead connection: at %q, the page says %q", loc, text)
+	}
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(base+"/courses/"+course+"/quiz"),
 		chromedp.WaitVisible(chromedp.CSS(`form.quiz`)),
@@ -596,5 +615,9 @@ func TestOfflineQuizConnectionDropsAtSubmit(t *testing.T) {
 	}
 	if a := attemptOf(t, rig, path); !a.Submitted || !a.Passed || !strings.Contains(text, "đã được gửi và chấm điểm") {
 		t.Fatalf("back online: submitted %v passed %v, the page says %q", a.Submitted, a.Passed, text)
+	}
+	prog, err := rig.P.Store.ProgressOf(context.Background(), userID(t, rig, "0912666777"))
+	if err != nil || prog[course] == nil || !slices.Contains(prog[course].Lessons, last) {
+		t.Fatalf("the lesson marked read as the connection died was not recorded: %+v, %v", prog[course], err)
 	}
 }

@@ -289,20 +289,32 @@
   // to the next lesson (kept by the service worker); the note is sent
   // with the answers. Marking a lesson twice is harmless.
   var done = document.querySelector('form.lesson-done');
-  if (done) done.addEventListener('submit', function (e) {
-    if (navigator.onLine) return;
+  if (done && window.fetch) done.addEventListener('submit', function (e) {
     e.preventDefault();
     var action = done.getAttribute('action');
     var s = { action: action, fields: fields(done), pending: true, user: me, at: Date.now(), lesson: true };
-    put('lesson:' + action, s);
-    outbox('lesson:' + action, s);
-    try { sessionStorage.setItem('kns-lesson-kept', '1'); } catch (err) {}
-    location.href = done.getAttribute('data-next');
+    function keepIt() {
+      put('lesson:' + action, s);
+      outbox('lesson:' + action, s);
+      try { sessionStorage.setItem('kns-lesson-kept', '1'); } catch (err) {}
+      location.href = done.getAttribute('data-next');
+    }
+    if (!navigator.onLine) { keepIt(); return; }
+    // Online, or so the phone thinks: a connection that dies on the way
+    // is noted the same.
+    var body = new URLSearchParams();
+    s.fields.forEach(function (kv) { body.append(kv[0], kv[1]); });
+    fetch(action, { method: 'POST', body: body, credentials: 'same-origin' }).then(function (r) {
+      var next = done.getAttribute('data-next');
+      // (A followed redirect loses its #quiz.)
+      if (r.ok) location.href = new URL(r.url).pathname === new URL(next, location.href).pathname ? next : r.url;
+      else done.submit(); // the server's own page says what went wrong
+    }, keepIt);
   });
   try {
     if (bar && sessionStorage.getItem('kns-lesson-kept')) {
       sessionStorage.removeItem('kns-lesson-kept');
-      if (!navigator.onLine) { bar.textContent = bar.getAttribute('data-lesson'); bar.className = 'notice offline-note pending quiz-sync'; bar.hidden = false; }
+      if (kept().some(function (aid) { return aid.indexOf('lesson:') === 0; })) { bar.textContent = bar.getAttribute('data-lesson'); bar.className = 'notice offline-note pending quiz-sync'; bar.hidden = false; }
     }
   } catch (err) {}
   // A graded attempt's page: nothing of it is left to keep.
