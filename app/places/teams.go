@@ -2,8 +2,11 @@ package places
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
-	"strconv"
+	"strings"
+	"time"
 
 	"kynangso/app/store"
 )
@@ -76,11 +79,7 @@ func (s *Service) AppointLeader(ctx context.Context, a *Access, t *store.Team, p
 	if before == after {
 		return false, nil // sent again: done already
 	}
-	// The entry first, named by the change it records: a retry after a
-	// crash writes it once and finishes the change.
-	// The time is in the id so that A→B→A→B keeps all four entries; a
-	// double tap never gets here (before == after).
-	if err := s.audit(ctx, "team.leader:"+t.ID+":"+before+">"+after+":"+strconv.FormatInt(s.Now().UnixMilli(), 10), a.User.ID, store.ActTeamLeader, t.ID, detail); err != nil {
+	if err := s.auditLeaderChange(ctx, a, t.ID, before+">"+after, detail); err != nil {
 		return false, err
 	}
 	if u == nil {
@@ -112,12 +111,54 @@ func (s *Service) AppointLeader(ctx context.Context, a *Access, t *store.Team, p
 		}
 	}
 	// A code given out for the phone awaited before opens nothing now.
-	if err := s.Store.DeleteClaimCode(ctx, store.ClaimOfTeam(t.ID), ""); err != nil {
+	// One for the phone awaited now is the code the same form, sent a
+	// moment before, has just made and shown: it stays.
+	id := store.ClaimOfTeam(t.ID)
+	codes, err := s.Store.ClaimCodesByID(ctx, []string{id}, s.Now())
+	if err != nil {
 		return false, err
+	}
+	if c := codes[id]; c != nil && (u != nil || c.Phone != phone) {
+		if err := s.Store.DeleteClaimCode(ctx, id, c.Hash); err != nil {
+			return false, err
+		}
 	}
 	t.LeaderID, t.LeaderPhone = after, ""
 	if u == nil {
 		t.LeaderID, t.LeaderPhone = "", phone
 	}
 	return u == nil, nil
+}
+
+// auditLeaderChange writes the entry of a team's leader changing (change
+// is before>after), first, so that a retry after a crash writes it once
+// and finishes the change. The entry is named by the change and by the
+// team's leader entry before it, never by the clock: the same form sent
+// twice at once, both sends having read the team before either changed
+// it, writes one entry, while A→B→A→B keeps all four. A send that finds
+// its twin's entry already the newest (the change not made yet, or made
+// since it read the team) writes none.
+func (s *Service) auditLeaderChange(ctx context.Context, a *Access, team, change, detail string) error {
+	last, err := s.Store.AuditAbout(ctx, team, store.ActTeamLeader, time.Time{}, 1)
+	if err != nil {
+		return err
+	}
+	prefix := "team.leader:" + team + ":"
+	prev, at := "-", s.Now()
+	if len(last) > 0 {
+		if rest, ok := strings.CutPrefix(last[0].ID, prefix); ok {
+			if _, c, ok := strings.Cut(rest, ":"); ok && c == change {
+				return nil // its twin's, or its own before a crash
+			}
+		}
+		sum := sha256.Sum256([]byte(last[0].ID))
+		prev = hex.EncodeToString(sum[:8])
+		// Newest first must mean written last, whatever the clocks of
+		// the instances say, for the next change to find this one; the
+		// stores keep milliseconds.
+		if ms := last[0].At.UnixMilli(); at.UnixMilli() <= ms {
+			at = time.UnixMilli(ms + 1).UTC()
+		}
+	}
+	return s.Store.Audit(ctx, &store.AuditEntry{ID: prefix + prev + ":" + change, At: at, Actor: a.User.ID, Action: store.ActTeamLeader, Target: team, Detail: detail})
 }

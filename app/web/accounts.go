@@ -51,10 +51,14 @@ func typedTeamCode(s string) string {
 func (s *Server) registerForm(c *fiber.Ctx) error {
 	f := registerForm{Team: typedTeamCode(c.Query("team"))}
 	if user(c) != nil {
-		// Signed in already: a team code typed on an error page, or a
-		// sign-up link with one, leads to joining that team.
+		// Signed in already: a sign-up link with a team code leads to
+		// joining that team; one with a code that cannot be a team's, to
+		// the page that says so and offers the box to type it again.
 		if f.Team != "" && teamCode.MatchString(f.Team) {
 			return c.Redirect("/join/" + f.Team)
+		}
+		if f.Team != "" {
+			return c.Redirect("/join?team=" + urlQueryEscape(f.Team))
 		}
 		return c.Redirect("/")
 	}

@@ -39,7 +39,7 @@ func TestNoDeadEnds(t *testing.T) {
 	mustContain(t, "unknown join link", j.Body, "Mã tổ không đúng", "gõ lại mã tổ", "Mã tổ")
 	hasLink(t, "unknown join link", j, "/register", "Đăng ký, chưa cần vào tổ")
 	hasLink(t, "unknown join link", j, "/login", "Đăng nhập")
-	if !strings.Contains(j.Body, `action="/register"`) || !strings.Contains(j.Body, `name="team"`) {
+	if teamBoxAction(t, j.Body) != "/join" {
 		t.Error("unknown join link: no box to type the team code")
 	}
 
@@ -99,4 +99,60 @@ func TestWrongSetupLink(t *testing.T) {
 	r := rig.Client(t).Get("/setup/not-the-link")
 	mustStatus(t, "wrong setup link", r, http.StatusNotFound)
 	mustContain(t, "wrong setup link", r.Body, "Liên kết tạo quản trị viên không đúng", "go run ./app setup-link")
+}
+
+// teamBoxAction returns where the page's box for a team code sends what
+// is typed in it, as a browser would: the action of the GET form around
+// the field named "team".
+func teamBoxAction(t *testing.T, page string) string {
+	t.Helper()
+	i := strings.Index(page, `name="team"`)
+	if i < 0 {
+		t.Fatal("no box to type the team code")
+	}
+	f := strings.LastIndex(page[:i], "<form")
+	if f < 0 || strings.Contains(page[f:i], "</form>") {
+		t.Fatal("the team code box is in no form")
+	}
+	tag := page[f : f+strings.IndexByte(page[f:], '>')]
+	if !strings.Contains(tag, `method="get"`) {
+		t.Fatalf("the team code box is sent by %s, want GET", tag)
+	}
+	_, action, ok := strings.Cut(tag, `action="`)
+	if !ok {
+		t.Fatalf("the team code box has no action: %s", tag)
+	}
+	return action[:strings.IndexByte(action, '"')]
+}
+
+// The box on the unknown-team page, used: a code that cannot be a team's
+// says the code is wrong and offers the box again, signed in or not (a
+// signed-in person used to be sent home without a word); the right code,
+// typed loosely, leads to the team.
+func TestTeamCodeBoxOnTheUnknownTeamPage(t *testing.T) {
+	rig := testrig.Start(t)
+	admin := rig.Admin(t)
+	rig.Register(t, "Tổ Trưởng Hòa", "0911000222", nil)
+	team := rig.Team(t, admin, "Tổ xóm Mới", "0911000222")
+	me := rig.Register(t, "Người Mới", "0933000111", nil)
+	typed := strings.ToLower(team[:3] + " " + team[3:])
+	for who, c := range map[string]*testrig.Client{"signed in": me, "signed out": rig.Client(t)} {
+		action := teamBoxAction(t, c.Get("/join/ZZZZZZ?lang=vi").Body)
+		for _, bad := range []string{"7KQ", "7KQ2MX9", "tổ 3"} {
+			r := c.Follow(action + "?team=" + url.QueryEscape(bad))
+			mustStatus(t, who+", "+bad+" typed in the box", r, http.StatusNotFound)
+			mustContain(t, who+", "+bad+" typed in the box", r.Body, "Mã tổ không đúng", "gõ lại mã tổ")
+			if teamBoxAction(t, r.Body) != action {
+				t.Errorf("%s, %s typed in the box: the box is not offered again", who, bad)
+			}
+		}
+		r := c.Follow(action + "?team=" + url.QueryEscape(typed))
+		mustStatus(t, who+", the code typed loosely", r, http.StatusOK)
+		mustContain(t, who+", the code typed loosely", r.Body, "Tổ xóm Mới")
+	}
+	// A sign-up link with a code that cannot be a team's, opened signed
+	// in, says so too.
+	r := me.Follow("/register?team=7KQ")
+	mustStatus(t, "signed in, a sign-up link with a bad code", r, http.StatusNotFound)
+	mustContain(t, "signed in, a sign-up link with a bad code", r.Body, "Mã tổ không đúng")
 }

@@ -495,6 +495,21 @@ func testAudit(t *testing.T, s store.Store) {
 	if all, _ := s.AuditAbout(ctx, "P", store.ActPasswordReset, t0, 10); len(all) != 3 {
 		t.Errorf("AuditAbout since t0: %d entries, want 3 (not the older one, nor other actions or people)", len(all))
 	}
+	if ever, _ := s.AuditAbout(ctx, "P", store.ActPasswordReset, time.Time{}, 10); len(ever) != 4 || ever[3].Actor != "L0" {
+		t.Errorf("AuditAbout since the zero time = %+v, want all four resets of P", ever)
+	}
+
+	// The same entry written by a workflow sent twice at once: neither
+	// fails, one is kept, and a later write of the id changes nothing.
+	AtOnce(8, func(i int) {
+		if err := s.Audit(ctx, &store.AuditEntry{ID: "team.leader:T9:-:phone:>phone:0944000001", At: t0.Add(4 * time.Hour), Actor: "A", Action: store.ActTeamLeader, Target: "T9", Detail: "phone:0944000001"}); err != nil {
+			t.Errorf("the entry written at once by %d: %v", i, err)
+		}
+	})
+	must(t, s.Audit(ctx, &store.AuditEntry{ID: "team.leader:T9:-:phone:>phone:0944000001", At: t0.Add(5 * time.Hour), Actor: "B", Action: store.ActTeamLeader, Target: "T9", Detail: "other"}))
+	if l, _ := s.AuditAbout(ctx, "T9", store.ActTeamLeader, t0, 10); len(l) != 1 || l[0].Actor != "A" || l[0].Detail != "phone:0944000001" || !l[0].At.Equal(t0.Add(4*time.Hour)) {
+		t.Errorf("one entry written by 8 at once, then again: %+v, want the first as written", l)
+	}
 }
 
 func testSetup(t *testing.T, s store.Store) {
