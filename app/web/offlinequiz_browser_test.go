@@ -47,6 +47,26 @@ func emulate(noRequests, offLine bool) chromedp.Action[chromedp.Void] {
 	})
 }
 
+// offlineTeam is a test rig with a team and its leader, whom residents
+// join through the team's link.
+func offlineTeam(t *testing.T) (rig *testrig.Rig, leader *testrig.Client, team string) {
+	t.Helper()
+	rig = testrig.Start(t)
+	leader = rig.Register(t, "Đinh Thị Hoa", "0912000777", nil)
+	team = rig.Team(t, rig.Admin(t), "Tổ CNSCĐ tổ dân phố 3", "0912000777")
+	return rig, leader, team
+}
+
+// noBackgroundSync makes the browser one without Background Sync (as
+// Firefox and Safari are), so that the pages, not a worker, send.
+func noBackgroundSync(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	if _, err := chromedp.CallBrowser(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+		Permission: &cdpbrowser.PermissionDescriptor{Name: "background-sync"}, Setting: cdpbrowser.PermissionSettingDenied, Origin: base}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // signUpInTeam signs a resident up in the browser through her team's
 // link, and waits until the service worker controls the page.
 func signUpInTeam(t *testing.T, ctx context.Context, base, team, name, phone string) {
@@ -125,18 +145,12 @@ func TestOfflineQuizBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	rig := testrig.Start(t)
+	rig, leader, team := offlineTeam(t)
 	base := rig.URL
-	admin := rig.Admin(t)
-	leader := rig.Register(t, "Đinh Thị Hoa", "0912000777", nil)
-	team := rig.Team(t, admin, "Tổ CNSCĐ tổ dân phố 3", "0912000777")
 	phone := browser(t)
 	// A browser without Background Sync (as Firefox and Safari are): the
 	// pages send the answers. TestOfflineQuizBackgroundSync has the worker.
-	if _, err := chromedp.CallBrowser(phone, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
-		Permission: &cdpbrowser.PermissionDescriptor{Name: "background-sync"}, Setting: cdpbrowser.PermissionSettingDenied, Origin: base}); err != nil {
-		t.Fatal(err)
-	}
+	noBackgroundSync(t, phone, base)
 	ctx, closePage := newTab(t, phone)
 	const course = "tim-kiem-tin-gia" // no practical tasks: a pass issues the certificate at once
 	co := rig.P.Courses.Get(course)
@@ -347,11 +361,8 @@ func TestOfflineQuizBackgroundSync(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	rig := testrig.Start(t)
+	rig, leader, team := offlineTeam(t)
 	base := rig.URL
-	admin := rig.Admin(t)
-	leader := rig.Register(t, "Đinh Thị Hoa", "0912000777", nil)
-	team := rig.Team(t, admin, "Tổ CNSCĐ tổ dân phố 3", "0912000777")
 	ctx := browser(t)
 	const course = "tim-kiem-tin-gia"
 	co := rig.P.Courses.Get(course)
@@ -443,17 +454,11 @@ func TestOfflineQuizWaitsForItsOwner(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	rig := testrig.Start(t)
+	rig, _, team := offlineTeam(t)
 	base := rig.URL
-	admin := rig.Admin(t)
-	rig.Register(t, "Đinh Thị Hoa", "0912000777", nil)
-	team := rig.Team(t, admin, "Tổ CNSCĐ tổ dân phố 3", "0912000777")
 	ctx := browser(t)
 	// The pages, not a worker, send here.
-	if _, err := chromedp.CallBrowser(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
-		Permission: &cdpbrowser.PermissionDescriptor{Name: "background-sync"}, Setting: cdpbrowser.PermissionSettingDenied, Origin: base}); err != nil {
-		t.Fatal(err)
-	}
+	noBackgroundSync(t, ctx, base)
 	const course = "tim-kiem-tin-gia"
 	co := rig.P.Courses.Get(course)
 	signUpInTeam(t, ctx, base, team, "Lê Thị Thu", "0912 333 222")
@@ -545,16 +550,10 @@ func TestOfflineQuizConnectionDropsAtSubmit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	rig := testrig.Start(t)
+	rig, _, team := offlineTeam(t)
 	base := rig.URL
-	admin := rig.Admin(t)
-	rig.Register(t, "Đinh Thị Hoa", "0912000777", nil)
-	team := rig.Team(t, admin, "Tổ CNSCĐ tổ dân phố 3", "0912000777")
 	ctx := browser(t)
-	if _, err := chromedp.CallBrowser(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
-		Permission: &cdpbrowser.PermissionDescriptor{Name: "background-sync"}, Setting: cdpbrowser.PermissionSettingDenied, Origin: base}); err != nil {
-		t.Fatal(err)
-	}
+	noBackgroundSync(t, ctx, base)
 	const course = "tim-kiem-tin-gia"
 	co := rig.P.Courses.Get(course)
 	signUpInTeam(t, ctx, base, team, "Trần Thị Nga", "0912 666 777")
