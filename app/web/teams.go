@@ -406,7 +406,10 @@ func (s *Server) showTeam(c *fiber.Ctx, t *store.Team, errs forms.Errors, label 
 			}
 		}
 	}
-	return s.render(c, "team", "team.title", fiber.Map{"Team": t, "Rows": rows, "Courses": s.courses.Courses, "Stuck": stuck, "New": fresh,
+	csrf, _ := c.Locals(localCSRF).(string)
+	cards, table := s.memberHTML(memberView{Lang: s.lang(c), Team: t, Viewer: user(c), CSRF: csrf, Leads: leads(c, t),
+		Households: len(lines) > 0, Practice: practice, PracticeTotal: practiceTotal}, rows)
+	return s.render(c, "team", "team.title", fiber.Map{"Team": t, "Rows": rows, "Cards": cards, "TableRows": table, "Courses": s.courses.Courses, "Stuck": stuck, "New": fresh,
 		"JoinURL": s.joinURL(t), "Pager": pg, "Members": counts[t.ID].Members, "Leader": leader, "Leads": leads(c, t),
 		"Households": lines, "Covered": covered, "Errors": errs, "Label": label, "HouseholdCode": store.NewID()[:12],
 		"Withdrawn": len(withdrawn), "Practice": practice, "PracticeTotal": practiceTotal})
