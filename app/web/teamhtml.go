@@ -171,6 +171,52 @@ func (s *Server) memberHTML(v memberView, rows []memberRow) (cards, table templa
 	return template.HTML(c.String()), template.HTML(b.String())
 }
 
+// householdsHTML draws the team's households as team.html did, for the
+// same reason as memberHTML: a card, and for the leader two forms, each.
+// errs are the form's errors (a rename sent back names its field
+// "label-<id>").
+func (s *Server) householdsHTML(v memberView, lines []householdLine, errs map[string]string) template.HTML {
+	lang := v.Lang
+	t := func(id string) string { return htmlText(s.msgs.T(lang, id)) }
+	covered, members := t("household.covered"), map[int]string{}
+	var edit, label, rename, remove, team, csrf string
+	if v.Leads {
+		edit, label, rename, remove = t("household.edit"), t("household.label"), t("household.rename"), t("household.delete")
+		team, csrf = attrURL(v.Team.ID), `<input type="hidden" name="_csrf" value="`+htmlText(v.CSRF)+`">`
+	}
+	var b strings.Builder
+	b.Grow(len(lines) * 1200)
+	for i := range lines {
+		l := &lines[i]
+		name := htmlText(l.Label)
+		b.WriteString("<div class=\"card household\">\n<p><strong>" + name + "</strong> ")
+		if l.Covered {
+			b.WriteString(`<span class="tag ok-tag">` + covered + `</span>`)
+		}
+		m, ok := members[l.Members]
+		if !ok {
+			m = htmlText(s.msgs.T(lang, "household.members", "Count", l.Members))
+			members[l.Members] = m
+		}
+		b.WriteString("</p>\n<p class=\"meta\">" + m + "</p>\n")
+		if v.Leads {
+			id, field := attrURL(l.ID), "label-"+l.ID
+			b.WriteString("<details><summary>" + edit + "</summary>\n" +
+				`<form method="post" action="/teams/` + team + `/households/` + id + `/rename" class="form inline-form">` + csrf + "\n" +
+				`<label for="` + htmlText(field) + `">` + label + "</label>\n" +
+				`<input id="` + htmlText(field) + `" name="label" value="` + name + `" maxlength="100" required>` + "\n")
+			if msg := errs[field]; msg != "" {
+				b.WriteString(`<p class="error" id="` + htmlText(field) + `-error" role="alert">` + t(msg) + "</p>")
+			}
+			b.WriteString("\n" + `<button type="submit" class="secondary small">` + rename + "</button></form>\n" +
+				`<form method="post" action="/teams/` + team + `/households/` + id + `/delete">` + csrf +
+				`<button type="submit" class="secondary small">` + remove + "</button></form>\n</details>")
+		}
+		b.WriteString("\n</div>")
+	}
+	return template.HTML(b.String())
+}
+
 // htmlEscaper escapes as html/template does in text and in quoted
 // attribute values: the same table, byte for byte ('+' included, which
 // template.HTMLEscapeString leaves).

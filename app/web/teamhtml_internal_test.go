@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"kynangso/app/forms"
 	"kynangso/app/store"
 	"kynangso/courses"
 	"kynangso/i18n"
@@ -38,6 +39,22 @@ const oldMemberRows = `{{define "old"}}{{$t := .D.Team}}{{$leads := .D.Leads}}<u
 {{if $leads}}<td>{{if and (ne .User.ID $.User.ID) (or (eq .User.Role "learner") (and (eq $.User.Role "admin") (ne .User.Role "admin")))}}<form method="post" action="/teams/{{$t.ID}}/members/{{.User.ID}}/reset">{{template "csrf" $}}<button type="submit" class="secondary small">{{t "team.reset"}}</button></form>{{end}}</td>{{end}}</tr>
 {{end}}
 </tbody></table>{{end}}`
+
+// oldHouseholds is how team.html drew the households before
+// householdsHTML did, verbatim.
+const oldHouseholds = `{{define "oldHouseholds"}}{{$t := .D.Team}}{{$leads := .D.Leads}}{{range .D.Households}}<div class="card household">
+<p><strong>{{.Label}}</strong> {{if .Covered}}<span class="tag ok-tag">{{t "household.covered"}}</span>{{end}}</p>
+<p class="meta">{{t "household.members" "Count" .Members}}</p>
+{{if $leads}}<details><summary>{{t "household.edit"}}</summary>
+<form method="post" action="/teams/{{$t.ID}}/households/{{.ID}}/rename" class="form inline-form">{{template "csrf" $}}
+<label for="label-{{.ID}}">{{t "household.label"}}</label>
+<input id="label-{{.ID}}" name="label" value="{{.Label}}" maxlength="100" required>
+{{template "err" (dict "E" $.D.Errors "F" (print "label-" .ID))}}
+<button type="submit" class="secondary small">{{t "household.rename"}}</button></form>
+<form method="post" action="/teams/{{$t.ID}}/households/{{.ID}}/delete">{{template "csrf" $}}<button type="submit" class="secondary small">{{t "household.delete"}}</button></form>
+</details>{{end}}
+</div>{{end}}
+{{end}}`
 
 // The member cards and table rows drawn in Go read exactly as the
 // template drew them: every kind of member and cell, names, households,
@@ -95,12 +112,19 @@ func TestTeamMemberHTMLIsTheTemplates(t *testing.T) {
 	rows = append([]memberRow{{User: leader, Leader: true, LastActive: leader.LastActive, Cells: rows[0].Cells}}, rows...)
 	practice := map[string]int{rows[3].User.ID: 2, rows[4].User.ID: 9}
 
+	var hhs []householdLine
+	for i := range 12 {
+		hhs = append(hhs, householdLine{Household: store.Household{ID: ids[i%len(ids)] + fmt.Sprint(i), Label: households[i%len(households)] + names[i%len(names)]},
+			Members: i % 4, Covered: i%3 == 1})
+	}
+	errs := map[string]string{"label-" + hhs[2].ID: "household.exists", "label-" + hhs[5].ID: "form.required", "label": "household.too_many"}
+
 	for _, lang := range i18n.Langs {
 		tpl, err := template.New("old").Funcs(s.funcs(lang)).ParseFS(viewFiles, "views/partials/*.html")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tpl, err = tpl.Parse(oldMemberRows); err != nil {
+		if tpl, err = tpl.Parse(oldMemberRows + oldHouseholds); err != nil {
 			t.Fatal(err)
 		}
 		for _, viewer := range []store.User{leader, admin, official} {
@@ -118,6 +142,18 @@ func TestTeamMemberHTMLIsTheTemplates(t *testing.T) {
 						"Practice": practice, "PracticeTotal": practiceTotal}})
 					if err != nil {
 						t.Fatal(err)
+					}
+					for _, e := range []map[string]string{nil, errs} {
+						var want strings.Builder
+						err := tpl.ExecuteTemplate(&want, "oldHouseholds", page{Lang: lang, User: &viewer, CSRF: v.CSRF, D: fiber.Map{
+							"Team": team, "Leads": v.Leads, "Households": hhs, "Errors": forms.Errors(e)}})
+						if err != nil {
+							t.Fatal(err)
+						}
+						// The line after the list is the page's, as it was.
+						if got := string(s.householdsHTML(v, hhs, e)) + "\n"; got != want.String() {
+							t.Errorf("%s, %s looking, errors %v: households differ:\ngot  %q\nwant %q", lang, viewer.Role, e != nil, got, want.String())
+						}
 					}
 					cards, table := s.memberHTML(v, rows)
 					got := `<ul class="member-cards">` + "\n" + string(cards) + "\n</ul>\n" + `<table class="members"><tbody>` + "\n" + string(table) + "\n</tbody></table>"

@@ -344,10 +344,6 @@ func (s *Server) teamDashboard(c *fiber.Ctx) error {
 }
 
 func (s *Server) showTeam(c *fiber.Ctx, t *store.Team, errs forms.Errors, label string) error {
-	counts, err := s.store.TeamCounts(c.UserContext(), []string{t.ID})
-	if err != nil {
-		return err
-	}
 	withdrawn, err := s.withdrawn(c, t)
 	if err != nil {
 		return err
@@ -356,8 +352,9 @@ func (s *Server) showTeam(c *fiber.Ctx, t *store.Team, errs forms.Errors, label 
 	if err != nil {
 		return err
 	}
-	// The summary and the households count the whole team; the cards
-	// show one page of it.
+	// The summary and the households count the whole team (read whole
+	// here, so its size needs no count of its own); the cards show one
+	// page of it.
 	keys, err := s.teamOrder(c, t, withdrawn, labels)
 	if err != nil {
 		return err
@@ -407,10 +404,12 @@ func (s *Server) showTeam(c *fiber.Ctx, t *store.Team, errs forms.Errors, label 
 		}
 	}
 	csrf, _ := c.Locals(localCSRF).(string)
-	cards, table := s.memberHTML(memberView{Lang: s.lang(c), Team: t, Viewer: user(c), CSRF: csrf, Leads: leads(c, t),
-		Households: len(lines) > 0, Practice: practice, PracticeTotal: practiceTotal}, rows)
-	return s.render(c, "team", "team.title", fiber.Map{"Team": t, "Rows": rows, "Cards": cards, "TableRows": table, "Courses": s.courses.Courses, "Stuck": stuck, "New": fresh,
-		"JoinURL": s.joinURL(t), "Pager": pg, "Members": counts[t.ID].Members, "Leader": leader, "Leads": leads(c, t),
+	v := memberView{Lang: s.lang(c), Team: t, Viewer: user(c), CSRF: csrf, Leads: leads(c, t),
+		Households: len(lines) > 0, Practice: practice, PracticeTotal: practiceTotal}
+	cards, table := s.memberHTML(v, rows)
+	return s.render(c, "team", "team.title", fiber.Map{"Team": t, "Rows": rows, "Cards": cards, "TableRows": table,
+		"HouseholdCards": s.householdsHTML(v, lines, errs), "Courses": s.courses.Courses, "Stuck": stuck, "New": fresh,
+		"JoinURL": s.joinURL(t), "Pager": pg, "Members": len(keys), "Leader": leader, "Leads": leads(c, t),
 		"Households": lines, "Covered": covered, "Errors": errs, "Label": label, "HouseholdCode": store.NewID()[:12],
 		"Withdrawn": len(withdrawn), "Practice": practice, "PracticeTotal": practiceTotal})
 }
