@@ -72,7 +72,7 @@ func (s *Server) memberHTML(v memberView, rows []memberRow) (cards, table templa
 			`<button type="submit" class="secondary small">` + t("team.reset") + `</button></form>`
 	}
 
-	var c, b strings.Builder
+	var c, b htmlWriter
 	c.Grow(len(rows) * 1500)
 	b.Grow(len(rows) * 1200)
 	for i := range rows {
@@ -86,49 +86,49 @@ func (s *Server) memberHTML(v memberView, rows []memberRow) (cards, table templa
 		}
 
 		// The card.
-		c.WriteString("\n<li class=\"card")
+		c.put("\n<li class=\"card")
 		if r.Stuck {
-			c.WriteString(" stuck")
+			c.put(" stuck")
 		}
-		c.WriteString(`" id="member-` + htmlText(r.User.ID) + "\">\n  <p><strong>" + name + "</strong> ")
+		c.put(`" id="member-`, htmlText(r.User.ID), "\">\n  <p><strong>", name, "</strong> ")
 		switch {
 		case r.Leader:
-			c.WriteString(`<span class="tag ok-tag">` + t("team.status.leader") + `</span>`)
+			c.put(`<span class="tag ok-tag">`, t("team.status.leader"), `</span>`)
 		case r.Stuck:
-			c.WriteString(`<span class="tag bad-tag">` + t("team.status.stuck") + `</span>`)
+			c.put(`<span class="tag bad-tag">`, t("team.status.stuck"), `</span>`)
 		case r.New:
-			c.WriteString(`<span class="tag">` + t("team.status.new") + `</span>`)
+			c.put(`<span class="tag">`, t("team.status.new"), `</span>`)
 		}
-		c.WriteString("</p>\n  <p class=\"meta\">" + phone + " · " + t("team.col.last_active") + ": " + last + "</p>\n  <p>")
+		c.put("</p>\n  <p class=\"meta\">", phone, " · ", t("team.col.last_active"), ": ", last, "</p>\n  <p>")
 		p, ok := passed[r.Passed]
 		if !ok {
 			p = htmlText(s.msgs.T(lang, "team.card.passed", "Passed", r.Passed, "Total", len(s.courses.Courses)))
 			passed[r.Passed] = p
 		}
-		c.WriteString(p + "</p>\n  ")
+		c.put(p, "</p>\n  ")
 		for j, cell := range r.Cells {
 			switch {
 			case cell.Withdrawn != nil:
-				c.WriteString(`<p class="meta bad">` + titles[j] + ": " + htmlText(cell.Text) + "</p>")
+				c.put(`<p class="meta bad">`, titles[j], ": ", htmlText(cell.Text), "</p>")
 			case cell.Started && !cell.Passed:
-				c.WriteString(`<p class="meta">` + titles[j] + ": " + htmlText(cell.Text) + "</p>")
+				c.put(`<p class="meta">`, titles[j], ": ", htmlText(cell.Text), "</p>")
 			}
 		}
-		c.WriteString("\n  ")
+		c.put("\n  ")
 		choose := v.Leads && v.Households
 		if r.Household != "" || choose {
-			c.WriteString(`<p class="meta">` + t("household.of_member") + ": ")
+			c.put(`<p class="meta">`, t("household.of_member"), ": ")
 			if r.Household != "" {
-				c.WriteString(htmlText(r.Household))
+				c.put(htmlText(r.Household))
 			} else {
-				c.WriteString(t("household.none"))
+				c.put(t("household.none"))
 			}
 			if choose {
-				c.WriteString(` · <a href="/teams/` + team + `/members/` + id + `/household">` + t("household.choose") + "</a>")
+				c.put(` · <a href="/teams/`, team, `/members/`, id, `/household">`, t("household.choose"), "</a>")
 			}
-			c.WriteString("</p>")
+			c.put("</p>")
 		}
-		c.WriteString("\n  ")
+		c.put("\n  ")
 		if v.Leads && v.PracticeTotal != 0 && r.User.ID != v.Team.LeaderID {
 			n := v.Practice[r.User.ID]
 			p, ok := practice[n]
@@ -136,37 +136,37 @@ func (s *Server) memberHTML(v memberView, rows []memberRow) (cards, table templa
 				p = htmlText(s.msgs.T(lang, "practice.card", "Done", n, "Total", v.PracticeTotal))
 				practice[n] = p
 			}
-			c.WriteString(`<p class="meta">` + p + ` · <a href="/teams/` + team + `/members/` + id + `/practice">` + t("practice.open") + "</a></p>")
+			c.put(`<p class="meta">`, p, ` · <a href="/teams/`, team, `/members/`, id, `/practice">`, t("practice.open"), "</a></p>")
 		}
-		c.WriteString("\n  " + form + "\n</li>\n")
+		c.put("\n  ", form, "\n</li>\n")
 
 		// The table's row.
-		b.WriteString("\n<tr")
+		b.put("\n<tr")
 		if r.Stuck {
-			b.WriteString(` class="stuck"`)
+			b.put(` class="stuck"`)
 		}
-		b.WriteString(`><th scope="row">` + name + "</th><td>" + phone + "</td><td>" + htmlText(r.Household) + "</td>\n")
+		b.put(`><th scope="row">`, name, "</th><td>", phone, "</td><td>", htmlText(r.Household), "</td>\n")
 		for _, cell := range r.Cells {
-			b.WriteString("<td>")
+			b.put("<td>")
 			switch {
 			case cell.Passed:
-				b.WriteString(`<span class="ok">` + htmlText(cell.Text) + "</span>")
+				b.put(`<span class="ok">`, htmlText(cell.Text), "</span>")
 			case cell.Withdrawn != nil:
-				b.WriteString(`<span class="bad">` + htmlText(cell.Text) + "</span>")
+				b.put(`<span class="bad">`, htmlText(cell.Text), "</span>")
 			default:
-				b.WriteString(htmlText(cell.Text))
+				b.put(htmlText(cell.Text))
 			}
-			b.WriteString("</td>")
+			b.put("</td>")
 		}
-		b.WriteString("\n<td>" + last + "</td><td")
+		b.put("\n<td>", last, "</td><td")
 		if r.Stuck {
-			b.WriteString(` class="bad"`)
+			b.put(` class="bad"`)
 		}
-		b.WriteString(">" + t(r.StatusID()) + "</td>\n")
+		b.put(">", t(r.StatusID()), "</td>\n")
 		if v.Leads {
-			b.WriteString("<td>" + form + "</td>")
+			b.put("<td>", form, "</td>")
 		}
-		b.WriteString("</tr>\n")
+		b.put("</tr>\n")
 	}
 	return template.HTML(c.String()), template.HTML(b.String())
 }
@@ -215,6 +215,16 @@ func (s *Server) householdsHTML(v memberView, lines []householdLine, errs map[st
 		b.WriteString("\n</div>")
 	}
 	return template.HTML(b.String())
+}
+
+// htmlWriter writes a page's pieces one after the other, with no string
+// made of them first.
+type htmlWriter struct{ strings.Builder }
+
+func (w *htmlWriter) put(parts ...string) {
+	for _, p := range parts {
+		w.WriteString(p)
+	}
 }
 
 // htmlEscaper escapes as html/template does in text and in quoted

@@ -187,7 +187,8 @@ func (s *Server) memberRows(c *fiber.Ctx, t *store.Team, members []store.User, w
 	now, lang := s.now(), s.lang(c)
 	rows := make([]memberRow, 0, len(members))
 	for _, m := range members {
-		r := memberRow{User: m, LastActive: m.LastActive, Leader: m.ID == t.LeaderID, Household: labels[m.Household]}
+		r := memberRow{User: m, LastActive: m.LastActive, Leader: m.ID == t.LeaderID, Household: labels[m.Household],
+			Cells: make([]memberCell, 0, len(s.courses.Courses))}
 		for _, co := range s.courses.Courses {
 			k := card(co, prog[m.ID][co.ID])
 			cell := memberCell{Done: k.Done, Total: k.Total, Passed: k.Passed}
