@@ -187,7 +187,8 @@ func (s *Server) memberRows(c *fiber.Ctx, t *store.Team, members []store.User, w
 	now, lang := s.now(), s.lang(c)
 	rows := make([]memberRow, 0, len(members))
 	for _, m := range members {
-		r := memberRow{User: m, LastActive: m.LastActive, Leader: m.ID == t.LeaderID, Household: labels[m.Household]}
+		r := memberRow{User: m, LastActive: m.LastActive, Leader: m.ID == t.LeaderID, Household: labels[m.Household],
+			Cells: make([]memberCell, 0, len(s.courses.Courses))}
 		for _, co := range s.courses.Courses {
 			k := card(co, prog[m.ID][co.ID])
 			cell := memberCell{Done: k.Done, Total: k.Total, Passed: k.Passed}
@@ -344,10 +345,6 @@ func (s *Server) teamDashboard(c *fiber.Ctx) error {
 }
 
 func (s *Server) showTeam(c *fiber.Ctx, t *store.Team, errs forms.Errors, label string) error {
-	counts, err := s.store.TeamCounts(c.UserContext(), []string{t.ID})
-	if err != nil {
-		return err
-	}
 	withdrawn, err := s.withdrawn(c, t)
 	if err != nil {
 		return err
@@ -356,8 +353,9 @@ func (s *Server) showTeam(c *fiber.Ctx, t *store.Team, errs forms.Errors, label 
 	if err != nil {
 		return err
 	}
-	// The summary and the households count the whole team; the cards
-	// show one page of it.
+	// The summary and the households count the whole team (read whole
+	// here, so its size needs no count of its own); the cards show one
+	// page of it.
 	keys, err := s.teamOrder(c, t, withdrawn, labels)
 	if err != nil {
 		return err
@@ -406,8 +404,13 @@ func (s *Server) showTeam(c *fiber.Ctx, t *store.Team, errs forms.Errors, label 
 			}
 		}
 	}
-	return s.render(c, "team", "team.title", fiber.Map{"Team": t, "Rows": rows, "Courses": s.courses.Courses, "Stuck": stuck, "New": fresh,
-		"JoinURL": s.joinURL(t), "Pager": pg, "Members": counts[t.ID].Members, "Leader": leader, "Leads": leads(c, t),
+	csrf, _ := c.Locals(localCSRF).(string)
+	v := memberView{Lang: s.lang(c), Team: t, Viewer: user(c), CSRF: csrf, Leads: leads(c, t),
+		Households: len(lines) > 0, Practice: practice, PracticeTotal: practiceTotal}
+	cards, table := s.memberHTML(v, rows)
+	return s.render(c, "team", "team.title", fiber.Map{"Team": t, "Rows": rows, "Cards": cards, "TableRows": table,
+		"HouseholdCards": s.householdsHTML(v, lines, errs), "Courses": s.courses.Courses, "Stuck": stuck, "New": fresh,
+		"JoinURL": s.joinURL(t), "Pager": pg, "Members": len(keys), "Leader": leader, "Leads": leads(c, t),
 		"Households": lines, "Covered": covered, "Errors": errs, "Label": label, "HouseholdCode": store.NewID()[:12],
 		"Withdrawn": len(withdrawn), "Practice": practice, "PracticeTotal": practiceTotal})
 }

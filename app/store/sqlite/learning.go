@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"kynangso/app/store"
@@ -21,7 +22,9 @@ func scanProgress(sc scanner, p *store.Progress) error {
 	if err := sc.Scan(&p.ID, &p.UserID, &p.Course, &lessons, &p.Best, &p.Passed, &updated); err != nil {
 		return err
 	}
-	if err := json.Unmarshal([]byte(lessons), &p.Lessons); err != nil {
+	if l, ok := plainList(lessons); ok {
+		p.Lessons = l
+	} else if err := json.Unmarshal([]byte(lessons), &p.Lessons); err != nil {
 		return fmt.Errorf("progress %s: lessons: %w", p.ID, err)
 	}
 	if p.Lessons == nil {
@@ -29,6 +32,46 @@ func scanProgress(sc scanner, p *store.Progress) error {
 	}
 	p.Updated = fromMS(updated)
 	return nil
+}
+
+// plainList reads a JSON array of strings as SQLite and encoding/json
+// write it, ["a","b"] with no spaces, escapes or bytes outside printable
+// ASCII (lesson ids are slugs), without encoding/json: a team page reads
+// a hundred members' progress, and decoding was a sixth of that. Anything
+// else is not ok, for json.Unmarshal to read.
+func plainList(s string) ([]string, bool) {
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
+		return nil, false
+	}
+	body := s[1 : len(s)-1]
+	if body == "" {
+		return []string{}, true
+	}
+	out := make([]string, 0, strings.Count(body, ",")+1)
+	for {
+		if len(body) < 2 || body[0] != '"' {
+			return nil, false
+		}
+		end := 1
+		for end < len(body) && body[end] != '"' {
+			if c := body[end]; c < 0x20 || c > 0x7e || c == '\\' {
+				return nil, false
+			}
+			end++
+		}
+		if end == len(body) {
+			return nil, false
+		}
+		out = append(out, body[1:end])
+		body = body[end+1:]
+		if body == "" {
+			return out, true
+		}
+		if body[0] != ',' {
+			return nil, false
+		}
+		body = body[1:]
+	}
 }
 
 // MarkLessonDone records a finished lesson; twice changes nothing, not
