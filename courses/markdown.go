@@ -38,7 +38,7 @@ func renderMarkdown(src []byte, courseID string) (template.HTML, []string, error
 		case *ast.Image:
 			dest := string(n.Destination)
 			name, ok := strings.CutPrefix(dest, "img/")
-			if !ok || strings.Contains(name, "/") || name == "" {
+			if !ok || !imageName(name) {
 				bad = fmt.Errorf("image %q must be a file of the course's img folder, written img/name.svg", dest)
 				return ast.WalkStop, nil
 			}
@@ -73,4 +73,22 @@ func renderMarkdown(src []byte, courseID string) (template.HTML, []string, error
 		return "", nil, err
 	}
 	return template.HTML(buf.String()), refs, nil //nolint:gosec // goldmark escapes text and drops raw HTML
+}
+
+// imageName is whether name can be a picture of the course's img folder:
+// letters, digits, dots, dashes and underscores, not starting with a dot.
+// No slash of either kind (a browser reads \ in an address as /), no
+// percent escape, nothing a browser would read as another path.
+func imageName(name string) bool {
+	if name == "" || name[0] == '.' {
+		return false
+	}
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+		default:
+			return false
+		}
+	}
+	return true
 }
