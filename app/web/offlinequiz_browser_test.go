@@ -545,14 +545,16 @@ func TestOfflineQuizWaitsForItsOwner(t *testing.T) {
 
 // TestOfflineQuizConnectionDropsAtSubmit: the connection dies as she taps
 // "Nộp bài", with the phone still showing a signal. The answers are kept
-// and she is told so; the next page opened once it is back sends them.
+// and she is told so; she closes the browser; the next page opened once
+// the connection is back sends them.
 func TestOfflineQuizConnectionDropsAtSubmit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
 	rig, _, team := offlineTeam(t)
 	base := rig.URL
-	ctx := browser(t)
+	profile := t.TempDir()
+	ctx := browserWith(t, profile)
 	noBackgroundSync(t, ctx, base)
 	const course = "tim-kiem-tin-gia"
 	co := rig.P.Courses.Get(course)
@@ -603,9 +605,27 @@ func TestOfflineQuizConnectionDropsAtSubmit(t *testing.T) {
 	if attemptOf(t, rig, path).Submitted {
 		t.Fatal("graded with no connection")
 	}
-	// Back: the next page opened sends them.
+	// She closes the browser. Opened again, the phone still holds the
+	// answers (read on a page of the site that runs no script), and the
+	// next page opened, with the connection back, sends them.
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	err := chromedp.Cancel(cctx)
+	cancel()
+	if err != nil {
+		t.Fatalf("close the browser: %v", err)
+	}
+	ctx = browserWith(t, profile)
+	waiting = false
 	if err := chromedp.Do(ctx,
-		offline(false),
+		chromedp.Navigate(base+"/manifest.webmanifest"),
+		into(chromedp.Evaluate[bool](answersWaiting), &waiting),
+	); err != nil || !waiting {
+		t.Fatalf("after the browser closed, answers kept %v (%v)", waiting, err)
+	}
+	if attemptOf(t, rig, path).Submitted {
+		t.Fatal("graded with no connection")
+	}
+	if err := chromedp.Do(ctx,
 		chromedp.Navigate(base+"/courses/"+course),
 		chromedp.WaitVisible(chromedp.CSS(`#quiz-sync:not([hidden])`)),
 		into(chromedp.Text(chromedp.CSS(`#quiz-sync`)), &text),
