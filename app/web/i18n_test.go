@@ -77,7 +77,7 @@ func TestTemplatesAndHandlersUseKnownMessages(t *testing.T) {
 
 	// Every kind of place must have been seen, or the scan went blind
 	// (a helper renamed, a file moved).
-	for _, k := range []string{"template t", "template literal", "template family", "fail", "Check", "T", "render", "forms.Errors", "Error.Msg", "show", "forms return", "namespace", "go family"} {
+	for _, k := range []string{"template t", "template literal", "template family", "fail", "Check", "T", "t", "render", "forms.Errors", "Error.Msg", "show", "forms return", "namespace", "go family"} {
 		if u.kinds[k] == 0 {
 			t.Errorf("the scan found no message in a %q place: update this test to the code", k)
 		}
@@ -89,7 +89,6 @@ func TestTemplatesAndHandlersUseKnownMessages(t *testing.T) {
 		"error.html .D.Message": "fail(...) and Error{Msg: ...}",
 		"forms.html .":          "form errors: errs.Check, forms.Errors{...}, show, app/forms",
 		"forms.html .Label":     `dict "Label" "..." in templates`,
-		"team.html .StatusID":   "memberRow.StatusID's literals (namespace team)",
 		"places.html .":         "the role of each link in myPlaces (place.role.*)",
 		"forms.html .Heading":   `dict "Heading" "..." in templates`,
 	}
@@ -400,7 +399,9 @@ func (u *usage) goFile(t *testing.T, fset *token.FileSet, f *ast.File) {
 			case *ast.SelectorExpr:
 				name = fn.Sel.Name
 			}
-			arg := map[string]int{"fail": 1, "Check": 1, "T": 1, "render": 2, "show": 1}
+			// t is the team page's own translator (teamhtml.go), which
+			// draws in Go what a template drew.
+			arg := map[string]int{"fail": 1, "Check": 1, "T": 1, "render": 2, "show": 1, "t": 0}
 			if i, ok := arg[name]; ok && len(n.Args) > i {
 				msg(name, n.Args[i])
 			}
