@@ -252,12 +252,15 @@
     kept().forEach(function (aid) {
       var s = get(aid);
       if (!s) return;
-      if (!s.pending && !(s.at > Date.now() - KEEP)) { drop(aid); return; }
+      // Past the time the server takes them: a draft, or another
+      // account's answers, go. Her own are still sent, to be told so.
+      var old = !(s.at > Date.now() - KEEP);
+      if (old && (!s.pending || (me && !mine(s)))) { drop(aid); return; }
       if (mine(s)) ids.push(aid);
     });
     // Signed out, say that answers wait on this phone for their owner.
     var waiting = document.getElementById('quiz-waiting');
-    if (waiting) waiting.hidden = !kept().some(function (aid) { var s = get(aid); return s && s.pending && !s.lesson; });
+    if (waiting) waiting.hidden = !kept().some(function (aid) { var s = get(aid); return s && s.pending && !s.lesson && s.at > Date.now() - KEEP; });
     if (!me || !ids.length || !navigator.onLine) return;
     busy = true;
     if (form && ids.indexOf(id) >= 0) say('sending');
