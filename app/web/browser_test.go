@@ -167,18 +167,7 @@ func TestBrowserJourney(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var answer []chromedp.Action[chromedp.Void]
-	for _, d := range a.Drawn {
-		q := co.Question(d.QuestionID)
-		for i, o := range q.Options {
-			switch {
-			case q.Kind == "ordering":
-				answer = append(answer, chromedp.SetValue(chromedp.CSS(fmt.Sprintf(`select[name="q_%s_%s"]`, q.ID, o.ID)), fmt.Sprint(i+1)))
-			case o.Correct:
-				answer = append(answer, chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name="q_%s"][value="%s"]`, q.ID, o.ID))))
-			}
-		}
-	}
+	answer := rightAnswers(co, a)
 	answer = append(answer,
 		chromedp.Click(chromedp.CSS(`form.quiz > button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.result`)),

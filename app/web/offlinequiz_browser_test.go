@@ -95,6 +95,20 @@ func signUpInTeam(t *testing.T, ctx context.Context, base, team, name, phone str
 	}
 }
 
+// openQuiz opens the course's quiz, online, and gives the attempt's path.
+func openQuiz(t *testing.T, ctx context.Context, base, course string) string {
+	t.Helper()
+	var loc string
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/courses/"+course+"/quiz"),
+		chromedp.WaitVisible(chromedp.CSS(`form.quiz`)),
+		into(chromedp.Location(), &loc),
+	); err != nil {
+		t.Fatalf("open the quiz: %v", err)
+	}
+	return loc[strings.Index(loc, "/courses/"):]
+}
+
 // rightAnswers taps the right answer of each drawn question of a.
 func rightAnswers(co *courses.Course, a *store.Attempt) []chromedp.Action[chromedp.Void] {
 	var answer []chromedp.Action[chromedp.Void]
@@ -368,15 +382,7 @@ func TestOfflineQuizBackgroundSync(t *testing.T) {
 	co := rig.P.Courses.Get(course)
 	signUpInTeam(t, ctx, base, team, "Vũ Văn Lâm", "0912 444 333")
 
-	var loc string
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/courses/"+course+"/quiz"),
-		chromedp.WaitVisible(chromedp.CSS(`form.quiz`)),
-		into(chromedp.Location(), &loc),
-	); err != nil {
-		t.Fatalf("open the quiz: %v", err)
-	}
-	path := loc[strings.Index(loc, "/courses/"):]
+	path := openQuiz(t, ctx, base, course)
 	a := attemptOf(t, rig, path)
 	var held int
 	var text string
@@ -462,15 +468,8 @@ func TestOfflineQuizWaitsForItsOwner(t *testing.T) {
 	const course = "tim-kiem-tin-gia"
 	co := rig.P.Courses.Get(course)
 	signUpInTeam(t, ctx, base, team, "Lê Thị Thu", "0912 333 222")
-	var loc, text string
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/courses/"+course+"/quiz"),
-		chromedp.WaitVisible(chromedp.CSS(`form.quiz`)),
-		into(chromedp.Location(), &loc),
-	); err != nil {
-		t.Fatalf("open the quiz: %v", err)
-	}
-	path := loc[strings.Index(loc, "/courses/"):]
+	var text string
+	path := openQuiz(t, ctx, base, course)
 	steps := append([]chromedp.Action[chromedp.Void]{offline(true)}, rightAnswers(co, attemptOf(t, rig, path))...)
 	steps = append(steps,
 		chromedp.Click(chromedp.CSS(`form.quiz > button[type=submit]`)),
@@ -579,14 +578,7 @@ func TestOfflineQuizConnectionDropsAtSubmit(t *testing.T) {
 	if !strings.HasSuffix(loc, "/courses/"+course+"#quiz") || !strings.Contains(text, "học xong bài vừa rồi") {
 		t.Fatalf("after Đã hiểu with a dead connection: at %q, the page says %q", loc, text)
 	}
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/courses/"+course+"/quiz"),
-		chromedp.WaitVisible(chromedp.CSS(`form.quiz`)),
-		into(chromedp.Location(), &loc),
-	); err != nil {
-		t.Fatalf("open the quiz: %v", err)
-	}
-	path := loc[strings.Index(loc, "/courses/"):]
+	path := openQuiz(t, ctx, base, course)
 	var waiting bool
 	steps := append(rightAnswers(co, attemptOf(t, rig, path)),
 		dropped(),
